@@ -1,0 +1,49 @@
+-- The "<separator>key=value" suffix of each line's description, one pair per
+-- pricing group value, keys in sorted order so the text is stable.
+
+{%- set separator = var('line_item_name_separator') %}
+
+with
+
+line_items as (
+
+    select * from {{ ref('stg_metronome__line_items') }}
+
+),
+
+pricing_group_values as (
+
+    select
+        line_items.line_item_id,
+        pricing_group.key as pricing_group_key,
+        pricing_group.value_text as pricing_group_value
+
+    from line_items
+    {{ json_object_entries(
+        'line_items', 'pricing_group_values_json', 'pricing_group'
+    ) }}
+    where line_items.pricing_group_values_json is not null
+
+),
+
+described as (
+
+    select
+        line_item_id,
+        {{ dbt.listagg(
+            dbt.concat([
+                "'" ~ separator ~ "'",
+                'pricing_group_key',
+                "'='",
+                "coalesce(pricing_group_value, '')",
+            ]),
+            "''",
+            'order by pricing_group_key',
+        ) }} as pricing_groups_description
+
+    from pricing_group_values
+    group by line_item_id
+
+)
+
+select * from described

@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ source('metronome', 'customer') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as customer_id,
+        cast(name as {{ dbt.type_string() }}) as customer_name,
+        cast(environment_type as {{ dbt.type_string() }}) as environment_type,
+        cast(salesforce_account_id as {{ dbt.type_string() }})
+            as salesforce_account_id,
+        cast(billing_provider_type as {{ dbt.type_string() }})
+            as billing_provider_type,
+        cast(billing_provider_customer_id as {{ dbt.type_string() }})
+            as billing_provider_customer_id,
+        {{ json_as_text('custom_fields') }} as custom_fields_json,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
+        {{ metronome_transfer_order_key(['id', 'name', 'custom_fields', 'archived_at']) }}
+            as transfer_order_key
+
+    from source
+    where id is not null
+
+),
+
+deduplicated as (
+
+    {{ deduplicate(
+        'renamed',
+        partition_by='customer_id',
+        order_by='updated_at desc nulls last, transfer_order_key desc',
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (transfer_order_key) from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+with
+
+source as (
+
+    select * from {{ source('metronome', 'invoice') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as invoice_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(environment_type as {{ dbt.type_string() }}) as environment_type,
+        upper(cast(status as {{ dbt.type_string() }})) as invoice_status,
+        {{ dbt.safe_cast('total', credit_units_type()) }}
+            as total_in_credit_units,
+        cast(credit_type_id as {{ dbt.type_string() }}) as credit_type_id,
+        cast(credit_type_name as {{ dbt.type_string() }}) as credit_type_name,
+        cast(plan_id as {{ dbt.type_string() }}) as plan_id,
+        cast(contract_id as {{ dbt.type_string() }}) as contract_id,
+        cast(invoice_label as {{ dbt.type_string() }}) as invoice_label,
+        cast(billing_provider_type as {{ dbt.type_string() }})
+            as billing_provider_type,
+        cast(billing_provider_invoice_id as {{ dbt.type_string() }})
+            as billing_provider_invoice_id,
+        {{ json_as_text('metadata') }} as metadata_json,
+        cast(start_timestamp as {{ dbt.type_timestamp() }}) as period_start_at,
+        cast(end_timestamp as {{ dbt.type_timestamp() }}) as period_end_at,
+        cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ metronome_transfer_order_key([
+            'id', 'status', 'total', 'credit_type_id', 'customer_id',
+            'start_timestamp', 'end_timestamp', 'issued_at'
+        ]) }} as transfer_order_key
+
+    from source
+    where id is not null
+
+),
+
+deduplicated as (
+
+    {{ deduplicate(
+        'renamed',
+        partition_by='invoice_id',
+        order_by='updated_at desc nulls last, transfer_order_key desc',
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (transfer_order_key) from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,44 @@
+{%- set custom_fields_column = var('metronome_product_custom_fields_column') -%}
+
+with
+
+source as (
+
+    select * from {{ source('metronome', 'product') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as product_id,
+        cast(name as {{ dbt.type_string() }}) as product_name,
+        {{ json_as_text(custom_fields_column) }} as custom_fields_json,
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
+        {{ metronome_transfer_order_key(
+            ['id', 'name', custom_fields_column, 'archived_at']
+        ) }} as transfer_order_key
+
+    from source
+    where id is not null
+
+),
+
+deduplicated as (
+
+    {{ deduplicate(
+        'renamed',
+        partition_by='product_id',
+        order_by='updated_at desc nulls last, transfer_order_key desc',
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (transfer_order_key) from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,3 @@
+from sample_export.cli import main
+
+raise SystemExit(main())
