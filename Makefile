@@ -27,6 +27,7 @@ test: venv lint
 	$(BIN)/python -m pytest
 
 lint: venv
+	@mkdir -p data  # the dbt templater opens the DuckDB profile's file
 	$(BIN)/ruff check scripts tests/python
 	$(BIN)/ruff format --check scripts tests/python
 	$(BIN)/sqlfluff lint models analyses
