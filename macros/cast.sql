@@ -16,10 +16,18 @@
     cast({{ expression }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
+{#
+    A VARIANT holding an object or array becomes its JSON text; a VARIANT
+    holding a string (a loader that kept malformed JSON as a string) and a
+    VARCHAR column both give the text itself, so malformed JSON stays
+    malformed and is reported, not silently turned into a JSON string.
+#}
 {% macro snowflake__json_as_text(expression) -%}
-    case
-        when is_varchar(to_variant({{ expression }}))
-            then to_varchar({{ expression }})
-        else to_json({{ expression }})
-    end
+    {%- if metronome_netsuite.is_fakesnow() -%}
+        {{ return(metronome_netsuite.fakesnow__json_as_text(expression)) }}
+    {%- endif -%}
+    coalesce(
+        as_varchar(to_variant({{ expression }})),
+        to_json(to_variant({{ expression }}))
+    )
 {%- endmacro %}

@@ -36,7 +36,8 @@
 
 {#
     A join clause that turns a JSON object into one row per key, exposing
-    `<alias>.key` and `<alias>.value_text`. Malformed or non-object input
+    `<alias>.key`; json_entry_value_text(alias) is the entry's value as text
+    (a string unquoted, anything else as JSON). Malformed or non-object input
     yields no rows.
 #}
 {% macro json_object_entries(relation_alias, expression, alias) -%}
@@ -44,29 +45,32 @@
 {%- endmacro %}
 
 {% macro default__json_object_entries(relation_alias, expression, alias) -%}
-    cross join lateral (
-        select
-            entry.key as key,
-            json_extract_string(entry.value, '$') as value_text
-        from json_each(
-            case
-                when json_valid({{ relation_alias }}.{{ expression }})
-                    and json_type({{ relation_alias }}.{{ expression }}) = 'OBJECT'
-                    then {{ relation_alias }}.{{ expression }}
-            end
-        ) as entry
+    cross join lateral json_each(
+        case
+            when json_valid({{ relation_alias }}.{{ expression }})
+                and json_type({{ relation_alias }}.{{ expression }}) = 'OBJECT'
+                then {{ relation_alias }}.{{ expression }}
+        end
     ) as {{ alias }}
 {%- endmacro %}
 
 {% macro snowflake__json_object_entries(relation_alias, expression, alias) -%}
-    , lateral (
-        select
-            entry.key as key,
-            entry.value::varchar as value_text
-        from table(flatten(
-            input => try_parse_json({{ relation_alias }}.{{ expression }}),
-            outer => false
-        )) as entry
-        where is_object(try_parse_json({{ relation_alias }}.{{ expression }}))
-    ) as {{ alias }}
+    {%- set parsed = "try_parse_json(" ~ relation_alias ~ "." ~ expression ~ ")" -%}
+    {%- if metronome_netsuite.is_fakesnow() -%}
+        {{ return(metronome_netsuite.fakesnow__json_object_entries(parsed, alias)) }}
+    {%- endif -%}
+    , lateral flatten(input => {{ parsed }}, mode => 'OBJECT') as {{ alias }}
+{%- endmacro %}
+
+
+{% macro json_entry_value_text(alias) -%}
+    {{ return(adapter.dispatch('json_entry_value_text', 'metronome_netsuite')(alias)) }}
+{%- endmacro %}
+
+{% macro default__json_entry_value_text(alias) -%}
+    json_extract_string({{ alias }}.value, '$')
+{%- endmacro %}
+
+{% macro snowflake__json_entry_value_text(alias) -%}
+    cast({{ alias }}.value as {{ dbt.type_string() }})
 {%- endmacro %}

@@ -11,7 +11,7 @@
 #}
 {% macro metronome_transfer_order_key(content_columns) -%}
     {%- if var('metronome_export_path') -%}
-        regexp_extract(filename, '_([0-9]{14})[.]parquet$', 1) || filename
+        coalesce({{ regexp_capture('filename', '_([0-9]{14})[.]parquet$') }}, '') || filename
     {%- else -%}
         {{ row_fingerprint(content_columns) }}
     {%- endif -%}

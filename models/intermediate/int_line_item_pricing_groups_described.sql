@@ -16,7 +16,7 @@ pricing_group_values as (
     select
         line_items.line_item_id,
         pricing_group.key as pricing_group_key,
-        pricing_group.value_text as pricing_group_value
+        {{ json_entry_value_text('pricing_group') }} as pricing_group_value
 
     from line_items
     {{ json_object_entries(

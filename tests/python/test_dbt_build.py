@@ -105,3 +105,22 @@ def test_payload_hash_is_stable_across_rebuilds(warehouse: BuiltWarehouse, tmp_p
     rebuilt = build_demo_warehouse(tmp_path)
     sql = "select external_id, payload_hash from main.netsuite_invoices order by 1"
     assert query(rebuilt, sql) == query(warehouse, sql)
+
+
+def test_reconciliation_before_the_first_sync_expects_every_ready_invoice(
+    warehouse: BuiltWarehouse,
+) -> None:
+    # No NetSuite tables and no push log exist yet: the build still succeeds
+    # and every ready invoice is missing_in_netsuite.
+    rows = query(
+        warehouse,
+        """
+        select status, disposition, count(*), sum(metronome_total)
+        from main.reconciliation_invoices group by all order by 1
+        """,
+    )
+    assert rows == [
+        ("excluded_in_metronome", "excluded", 10, Decimal("33907.1400")),
+        ("held_in_metronome", "held", 12, Decimal("37322.0900")),
+        ("missing_in_netsuite", "ready", 118, Decimal("565998.6500")),
+    ]
