@@ -6,6 +6,20 @@
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
 
+{#
+    Snowflake's TRY_CAST accepts only text, and dbt-snowflake passes a column
+    through unchanged, so a NUMBER column (the export's totals usually are)
+    fails to compile. Going through text first works for NUMBER and text
+    columns alike, and a NUMBER survives the round trip exactly.
+    (fakesnow accepts TRY_CAST of a number, so only a real account shows it.)
+#}
+{% macro snowflake__safe_cast(field, type) -%}
+    {%- if type | upper in ['VARIANT', 'GEOMETRY', 'GEOGRAPHY'] -%}
+        {{ return(dbt.snowflake__safe_cast(field, type)) }}
+    {%- endif -%}
+    try_cast(to_varchar({{ field }}) as {{ type }})
+{%- endmacro %}
+
 
 {# Text that JSON columns arrive as: VARCHAR on DuckDB, VARIANT or text on Snowflake. #}
 {% macro json_as_text(expression) -%}

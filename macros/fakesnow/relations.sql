@@ -30,7 +30,6 @@
     {%- endif -%}
     {%- set existing_columns = adapter.get_columns_in_relation(relation) | map(attribute="name") | list -%}
     {%- set documented = validate_doc_columns(relation, column_dict, existing_columns) -%}
-    {%- set relation_type = "table" if relation.is_dynamic_table else relation.type -%}
     {%- for column_name in existing_columns %}
     alter table {{ relation.render() }} alter {{ get_column_comment_sql(column_name, documented) }};
     {%- endfor %}

@@ -12,9 +12,9 @@ from dbt_project import BuiltWarehouse, build_demo_warehouse
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    return build_demo_warehouse(tmp_path_factory.mktemp("dbt_build"))
+@pytest.fixture
+def warehouse(demo_warehouse: BuiltWarehouse) -> BuiltWarehouse:
+    return demo_warehouse
 
 
 def query(warehouse: BuiltWarehouse, sql: str) -> list[tuple]:
