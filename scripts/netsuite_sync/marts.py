@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from netsuite_sync.payloads import InvoiceHeader, InvoiceLine
+from netsuite_sync.values import as_date, as_decimal
 from netsuite_sync.warehouse import Warehouse
 
 INVOICES_MART = "netsuite_invoices"
@@ -230,9 +230,9 @@ def _group_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[Candidate]:
                     line_external_id=row[15],
                     line_number=int(row[16]),
                     netsuite_item_id=row[17],
-                    quantity=_decimal(row[18]),
-                    rate=_decimal(row[19]),
-                    amount=_decimal(row[20]) or Decimal(0),
+                    quantity=as_decimal(row[18]),
+                    rate=as_decimal(row[19]),
+                    amount=as_decimal(row[20]) or Decimal(0),
                     description=row[21],
                 )
             )
@@ -244,32 +244,16 @@ def _candidate(row: tuple[Any, ...], lines: list[InvoiceLine]) -> Candidate:
     header = InvoiceHeader(
         external_id=row[0],
         netsuite_customer_id=row[1],
-        tran_date=_date(row[2]),
-        start_date=_date(row[3]),
-        end_date=_date(row[4]),
+        tran_date=as_date(row[2]),
+        start_date=as_date(row[3]),
+        end_date=as_date(row[4]),
         currency=row[5],
         currency_minor_unit_digits=None if row[6] is None else int(row[6]),
         netsuite_currency_id=row[7],
         netsuite_custom_form_id=row[8],
         netsuite_subsidiary_id=row[9],
-        total_amount=_decimal(row[10]) or Decimal(0),
+        total_amount=as_decimal(row[10]) or Decimal(0),
         line_count=int(row[11] or 0),
         payload_hash=row[12] or "",
     )
     return Candidate(header=header, lines=tuple(lines), action=row[13], last_internal_id=row[14])
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(value).strip())
-
-
-def _date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from netsuite_sync.settings import SettingsError
+from netsuite_sync.values import as_date, as_decimal
 from netsuite_sync.warehouse import Warehouse
 
 INVOICES_MART = "reconciliation_invoices"
@@ -249,7 +250,7 @@ def _read_months(warehouse: Warehouse, relations: Relations) -> tuple[MonthStatu
         " order by billing_month nulls last, status"
     )
     return tuple(
-        MonthStatusCount(_as_date(month), status, int(invoices)) for month, status, invoices in rows
+        MonthStatusCount(as_date(month), status, int(invoices)) for month, status, invoices in rows
     )
 
 
@@ -278,12 +279,12 @@ def _read_currencies(warehouse: Warehouse, relations: Relations) -> tuple[Curren
     return tuple(
         CurrencyAmounts(
             currency=row[0],
-            matched=_as_decimal(row[1]) or Decimal(0),
+            matched=as_decimal(row[1]) or Decimal(0),
             matched_invoices=int(row[2]),
-            outstanding=_as_decimal(row[3]) or Decimal(0),
+            outstanding=as_decimal(row[3]) or Decimal(0),
             outstanding_invoices=int(row[4]),
             outstanding_without_amount=int(row[5]),
-            excluded=_as_decimal(row[6]) or Decimal(0),
+            excluded=as_decimal(row[6]) or Decimal(0),
             excluded_invoices=int(row[7]),
         )
         for row in rows
@@ -321,9 +322,9 @@ def _read_differences(
             external_id=row[0],
             status=row[1],
             currency=row[2],
-            metronome_total=_as_decimal(row[3]),
-            netsuite_total=_as_decimal(row[4]),
-            difference=_as_decimal(row[5]) or Decimal(0),
+            metronome_total=as_decimal(row[3]),
+            netsuite_total=as_decimal(row[4]),
+            difference=as_decimal(row[5]) or Decimal(0),
         )
         for row in rows
     )
@@ -592,22 +593,6 @@ def _read_held(warehouse: Warehouse, relations: Relations, limit: int) -> Action
 # --------------------------------------------------------------------------- values
 
 
-def _as_decimal(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(value).strip())
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -652,17 +637,17 @@ def _amount_text(amount: Decimal | None) -> str:
 
 
 def _amount_cell(value: Any) -> Cell:
-    amount = _as_decimal(value)
+    amount = as_decimal(value)
     return Cell("—") if amount is None else Cell(format_amount(amount), exact_value(amount))
 
 
 def _date_cell(value: Any) -> Cell:
-    day = _as_date(value)
+    day = as_date(value)
     return Cell("—", None) if day is None else Cell(day.isoformat(), day.isoformat())
 
 
 def _month_cell(value: Any) -> Cell:
-    month = _as_date(value)
+    month = as_date(value)
     return Cell(_month_label(month), None if month is None else month.isoformat())
 
 

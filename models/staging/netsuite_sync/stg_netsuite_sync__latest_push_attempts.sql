@@ -12,7 +12,9 @@ source as (
         'http_status': 'integer',
         'outcome': dbt.type_string(),
         'netsuite_internal_id': dbt.type_string(),
+        'is_final_attempt': dbt.type_boolean(),
         'error_code': dbt.type_string(),
+        'error_path': dbt.type_string(),
         'error_detail': dbt.type_string(),
     }) }}
 
@@ -34,7 +36,7 @@ latest as (
     {{ deduplicate(
         'attempts',
         partition_by='external_id',
-        order_by='started_at desc, attempt desc, finished_at desc',
+        order_by='started_at desc, is_final_attempt desc, attempt desc',
     ) }}
 
 ),
@@ -51,6 +53,7 @@ final as (
         http_status as last_push_http_status,
         netsuite_internal_id as last_push_netsuite_transaction_id,
         error_code as last_push_error_code,
+        error_path as last_push_error_path,
         error_detail as last_push_error_detail,
         last_successful_push_at
 
