@@ -102,9 +102,9 @@ final as (
         total_amount,
         line_count,
         {{ dbt.hash(
-            "netsuite_customer_id || '|' || cast(tran_date as " ~ dbt.type_string() ~ ")"
-            ~ " || '|' || cast(start_date as " ~ dbt.type_string() ~ ")"
-            ~ " || '|' || cast(end_date as " ~ dbt.type_string() ~ ")"
+            "netsuite_customer_id || '|' || " ~ date_to_iso_text('tran_date')
+            ~ " || '|' || " ~ date_to_iso_text('start_date')
+            ~ " || '|' || " ~ date_to_iso_text('end_date')
             ~ " || '|' || currency"
             ~ " || '|' || coalesce(netsuite_currency_id, '')"
             ~ " || '|' || coalesce(netsuite_custom_form_id, '')"
