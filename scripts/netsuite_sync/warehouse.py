@@ -65,14 +65,25 @@ class Warehouse(Protocol):
     def close(self) -> None: ...
 
 
+def _identifier(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a DuckDB setting name: {name!r}")
+    return name
+
+
 class DuckDBWarehouse:
     dialect = DUCKDB
 
     def __init__(self, path: str, settings: dict[str, Any] | None = None) -> None:
         import duckdb
 
-        config = {key: value for key, value in (settings or {}).items() if value is not None}
-        self._connection = duckdb.connect(path, config=config)
+        self._connection = duckdb.connect(path)
+        # Applied like dbt-duckdb applies a profile's settings: with SET after
+        # connecting. Some (TimeZone) are refused as connect-time config.
+        for name, value in (settings or {}).items():
+            if value is not None:
+                literal = str(value).replace("'", "''")
+                self._connection.execute(f"set {_identifier(name)} = '{literal}'")
         self.path = path
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
