@@ -331,8 +331,13 @@ def make_customer_profile(seed: int, index: int, kind: CustomerKind) -> Customer
     )
 
 
+def assigned_netsuite_customer_id(index: int) -> str:
+    """Customer `index`'s NetSuite id: in its custom fields, or added there by a delta."""
+    return str(FIRST_NETSUITE_CUSTOMER_ID + index)
+
+
 def _customer_custom_fields(index: int, kind: CustomerKind) -> str | None:
-    netsuite_id = str(FIRST_NETSUITE_CUSTOMER_ID + index)
+    netsuite_id = assigned_netsuite_customer_id(index)
     match kind:
         case CustomerKind.NULL_CUSTOM_FIELDS:
             return None

@@ -1,20 +1,26 @@
-"""Command line: `generate-sample-export --root PATH [options]` or `python -m sample_export`."""
+"""Command line: `generate-sample-export --root PATH [options]` or `python -m sample_export`.
+
+Without --delta it (re)writes a whole export; `--delta N` appends delta N to the export
+already under --root, generated with the same options and followed by deltas 1..N-1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from sample_export.export import generate_export
+from sample_export.export import append_delta, delta_problem, generate_export
 from sample_export.manifest import write_expected_outcomes, write_netsuite_reference
 from sample_export.plan import ExportConfig
 from sample_export.scenarios import DEFAULT_SEED, MIN_CUSTOMERS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     config = ExportConfig(
         seed=args.seed,
         customers=args.customers,
@@ -22,11 +28,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines_per_invoice=args.lines_per_invoice,
         start_month=args.start_month,
     )
-    summary = generate_export(args.root, config)
+    deltas = args.delta or 0
+    if deltas:
+        problem = delta_problem(args.root, config, deltas)
+        if problem is not None:
+            print(f"{parser.prog}: error: {problem}", file=sys.stderr)
+            return 2
+        summary = append_delta(args.root, config, deltas)
+    else:
+        summary = generate_export(args.root, config, jobs=args.jobs)
     if args.expected_out is not None:
-        write_expected_outcomes(args.expected_out, config)
+        write_expected_outcomes(args.expected_out, config, deltas)
     if args.netsuite_reference_out is not None:
-        write_netsuite_reference(args.netsuite_reference_out, config)
+        write_netsuite_reference(args.netsuite_reference_out, config, deltas)
     print(summary.one_line())
     return 0
 
@@ -37,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Write a deterministic Metronome data export (object-storage layout) with planted "
             "edge cases. Replaces the customer, invoice, line_item, product and credit_type "
-            "folders under --root."
+            "folders under --root, unless --delta is given."
         ),
     )
     parser.add_argument("--root", type=Path, required=True, help="export root folder")
@@ -64,7 +78,27 @@ def _parser() -> argparse.ArgumentParser:
         help="first billing month, YYYY-MM; default: 2026-08",
     )
     parser.add_argument(
-        "--expected-out", type=Path, help="write the expected outcome per invoice (CSV)"
+        "--jobs",
+        type=_at_least(1),
+        default=1,
+        help=(
+            "worker processes writing billing months in parallel (the files are the same "
+            "whatever the number; each worker holds about 150 MB); default: %(default)s"
+        ),
+    )
+    parser.add_argument(
+        "--delta",
+        type=_at_least(1),
+        metavar="N",
+        help=(
+            "append delta N (1, 2, ...) to the export under --root, as new files only: it must "
+            "have been generated with the same options and already hold deltas 1..N-1"
+        ),
+    )
+    parser.add_argument(
+        "--expected-out",
+        type=Path,
+        help="write the expected outcome per invoice (CSV), after delta N if --delta is given",
     )
     parser.add_argument(
         "--netsuite-reference-out",

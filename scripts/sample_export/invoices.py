@@ -67,9 +67,12 @@ class LineSlot:
     rate_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineSpec:
-    """A line's content before it gets ids and timestamps."""
+    """A line's content before it gets ids and timestamps.
+
+    Not frozen, like the rows (see sample_export.records): one is built per line item.
+    """
 
     product: ProductSpec | None
     name: str

@@ -100,17 +100,42 @@ def period_invoices(config: ExportConfig, period: Period) -> Iterator[PlannedInv
     yield from _plain(config, period)
 
 
+def ordinary_customer_indices(config: ExportConfig) -> range:
+    """Customers after the dedicated ones: each gets one plain invoice per billing period."""
+    return range(len(SPECIAL_CUSTOMER_KINDS), config.customers)
+
+
+def plain_invoice(config: ExportConfig, index: int, period: Period) -> PlannedInvoice:
+    """The invoice of ordinary customer `index` for `period` (any period, base or delta)."""
+    profile = customer_profile(config.seed, index)
+    invoice_id = stable_uuid(config.seed, "invoice", index, period.index)
+    return PlannedInvoice(
+        invoice_id=invoice_id,
+        scenario=SCENARIOS_BY_NAME[_plain_scenario(config.seed, invoice_id, profile)],
+        host=_host(profile),
+        period=period,
+        ordinal=0,
+    )
+
+
+def planted_invoice(config: ExportConfig, name: ScenarioName, ordinal: int) -> PlannedInvoice:
+    (planted,) = (
+        planned
+        for planned in _planted(config, config.periods[0])
+        if planned.scenario.name is name and planned.ordinal == ordinal
+    )
+    return planted
+
+
+def period_invoice_count(config: ExportConfig, period: Period) -> int:
+    """len(list(period_invoices(config, period))), without building them."""
+    planted = sum(scenario.count for scenario in PLANTED_SCENARIOS) if period.index == 0 else 0
+    return planted + len(ordinary_customer_indices(config))
+
+
 def _plain(config: ExportConfig, period: Period) -> Iterator[PlannedInvoice]:
-    for index in range(len(SPECIAL_CUSTOMER_KINDS), config.customers):
-        profile = customer_profile(config.seed, index)
-        invoice_id = stable_uuid(config.seed, "invoice", index, period.index)
-        yield PlannedInvoice(
-            invoice_id=invoice_id,
-            scenario=SCENARIOS_BY_NAME[_plain_scenario(config.seed, invoice_id, profile)],
-            host=_host(profile),
-            period=period,
-            ordinal=0,
-        )
+    for index in ordinary_customer_indices(config):
+        yield plain_invoice(config, index, period)
 
 
 def _plain_scenario(seed: int, invoice_id: str, profile: CustomerProfile) -> ScenarioName:

@@ -3,6 +3,10 @@
 Field names are the export's column names, in file order, and the Parquet schema is derived
 from the annotations so the two cannot drift. JSON columns are `str` holding JSON text,
 exactly as Metronome writes them (which is why a malformed value can exist at all).
+
+Rows are values, but not frozen dataclasses: a frozen one sets every field through
+object.__setattr__, which made building ten million line items about four times slower. New
+versions of a row are made with dataclasses.replace, never by assignment.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ _ARROW_TYPES: dict[type, pa.DataType] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CreditTypeRow:
     TABLE: ClassVar[str] = "credit_type"
 
@@ -38,7 +42,7 @@ class CreditTypeRow:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProductRow:
     TABLE: ClassVar[str] = "product"
 
@@ -51,7 +55,7 @@ class ProductRow:
     archived_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CustomerRow:
     TABLE: ClassVar[str] = "customer"
 
@@ -68,7 +72,7 @@ class CustomerRow:
     archived_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InvoiceRow:
     TABLE: ClassVar[str] = "invoice"
 
@@ -94,7 +98,7 @@ class InvoiceRow:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineItemRow:
     TABLE: ClassVar[str] = "line_item"
 

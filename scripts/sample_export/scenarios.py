@@ -4,7 +4,8 @@ Every planted invoice carries exactly one scenario, so its disposition and reaso
 unambiguous under the project's precedence (environment > void > destination > zero total >
 missing field > invalid JSON > customer mapping > credit type > item mapping > line sum).
 The planted set is fixed: at any --customers >= MIN_CUSTOMERS and any --months, scaling adds
-only plain ready invoices.
+only plain ready invoices. Deltas (sample_export.deltas) then touch plain invoices and four
+planted ones as DELTA_SCENARIOS say, in numbers that `delta_sizes` derives from the base.
 
 The project's override seeds (seeds/netsuite_customer_mapping_overrides.csv and
 seeds/netsuite_item_mapping_overrides.csv) hold `override_seed_rows(42)`: ids derive from the
@@ -65,6 +66,13 @@ class ScenarioName(StrEnum):
     ISSUED_AT_NULL = "issued_at_null"
     ARCHIVED_PRODUCT = "archived_product"
     PUSH_REJECTED_ITEM = "push_rejected_item"
+    # What delta exports do to an invoice (see sample_export.deltas).
+    DELTA_NEW_INVOICE = "delta_new_invoice"
+    DELTA_INVOICE_UPDATED = "delta_invoice_updated"
+    DELTA_INVOICE_VOIDED = "delta_invoice_voided"
+    DELTA_REDELIVERED = "delta_redelivered"
+    DELTA_STALE_LINE_REDELIVERED = "delta_stale_line_redelivered"
+    DELTA_CUSTOMER_MAPPED = "delta_customer_mapped"
 
 
 class Host(StrEnum):
@@ -132,8 +140,22 @@ PLAIN_SCENARIOS: tuple[Scenario, ...] = (
     # The customer's custom fields lack billing_provider_destination: not filtered out.
     Scenario(_S.DESTINATION_FIELD_ABSENT, 0, _R),
 )
+# The outcome an invoice has after the delta that touched it last; counts vary per delta.
+DELTA_SCENARIOS: tuple[Scenario, ...] = (
+    # The next batch of the billing month after the base: ordinary invoices.
+    Scenario(_S.DELTA_NEW_INVOICE, 0, _R),
+    # A plain invoice corrected (late usage on one line, the total to match): still ready.
+    Scenario(_S.DELTA_INVOICE_UPDATED, 0, _R),
+    Scenario(_S.DELTA_INVOICE_VOIDED, 0, _X, "void"),
+    # A plain invoice and its lines delivered again, unchanged.
+    Scenario(_S.DELTA_REDELIVERED, 0, _R),
+    # A line_updated invoice whose superseded line arrives again: the newer line must win.
+    Scenario(_S.DELTA_STALE_LINE_REDELIVERED, 0, _R),
+    # The invoice of a customer that gained its NetSuite id: no longer held.
+    Scenario(_S.DELTA_CUSTOMER_MAPPED, 0, _R),
+)
 SCENARIOS_BY_NAME = MappingProxyType(
-    {scenario.name: scenario for scenario in PLANTED_SCENARIOS + PLAIN_SCENARIOS}
+    {scenario.name: scenario for scenario in PLANTED_SCENARIOS + PLAIN_SCENARIOS + DELTA_SCENARIOS}
 )
 
 # Customers 0..N-1 of the customer table are the dedicated ones, in scenario order.
@@ -145,6 +167,11 @@ SPECIAL_CUSTOMER_KINDS: tuple[CustomerKind, ...] = tuple(
 )
 # Enough ordinary customers that the USD ones can host every planted invoice.
 MIN_CUSTOMERS = 20
+# Delta k gives the k-th of these customers a NetSuite id (deltas 1 and 2 only).
+DELTA_MAPPED_CUSTOMER_KINDS: tuple[CustomerKind, ...] = (
+    CustomerKind.UNMAPPED,
+    CustomerKind.NULL_CUSTOM_FIELDS,
+)
 
 
 def customer_kind(index: int) -> CustomerKind:
@@ -158,15 +185,97 @@ def plain_invoice_count(customers: int, months: int) -> int:
     return (customers - len(SPECIAL_CUSTOMER_KINDS)) * months
 
 
-def expected_counts(customers: int = 40, months: int = 3) -> dict[tuple[str, str], int]:
-    """Invoices per (disposition, reason_code); reason_code is "" for ready."""
+def base_invoice_count(customers: int, months: int) -> int:
+    """Distinct invoices in an export without deltas."""
+    planted = sum(scenario.count for scenario in PLANTED_SCENARIOS)
+    return planted + plain_invoice_count(customers, months)
+
+
+@dataclass(frozen=True)
+class DeltaSizes:
+    """Invoices each delta touches, from the base export's size.
+
+    new + updated + voided is about 1% of the base invoices at scale: the delta the
+    incremental benchmark applies. Re-deliveries change nothing, so they do not count.
+    """
+
+    new: int
+    updated: int
+    voided: int
+    redelivered: int
+
+    @property
+    def base_invoices_per_delta(self) -> int:
+        """Plain base invoices one delta uses up: no delta touches an invoice another did."""
+        return self.updated + self.voided + self.redelivered
+
+
+# (share of the base invoice count, minimum) per delta; the minimums set the default scale.
+_NEW_SIZE = (0.004, 3)
+_UPDATED_SIZE = (0.005, 3)
+_VOIDED_SIZE = (0.001, 2)
+_REDELIVERED_SIZE = (0.002, 2)
+
+
+def delta_sizes(customers: int, months: int) -> DeltaSizes:
+    base = base_invoice_count(customers, months)
+
+    def size(share_and_minimum: tuple[float, int]) -> int:
+        share, minimum = share_and_minimum
+        return max(minimum, round(base * share))
+
+    ordinary = customers - len(SPECIAL_CUSTOMER_KINDS)
+    return DeltaSizes(
+        new=min(ordinary, size(_NEW_SIZE)),
+        updated=size(_UPDATED_SIZE),
+        voided=size(_VOIDED_SIZE),
+        redelivered=size(_REDELIVERED_SIZE),
+    )
+
+
+def max_deltas(customers: int, months: int) -> int:
+    """Deltas until the new month's customers or the untouched plain invoices run out."""
+    sizes = delta_sizes(customers, months)
+    ordinary = customers - len(SPECIAL_CUSTOMER_KINDS)
+    new_batches = -(-ordinary // sizes.new)
+    return min(new_batches, plain_invoice_count(customers, months) // sizes.base_invoices_per_delta)
+
+
+def new_invoice_count(customers: int, months: int, number: int) -> int:
+    """New invoices in delta `number`: full batches, then whatever customers remain."""
+    sizes = delta_sizes(customers, months)
+    ordinary = customers - len(SPECIAL_CUSTOMER_KINDS)
+    return max(0, min(sizes.new, ordinary - (number - 1) * sizes.new))
+
+
+def expected_counts(
+    customers: int = 40, months: int = 3, deltas: int = 0
+) -> dict[tuple[str, str], int]:
+    """Invoices per (disposition, reason_code) after `deltas` deltas; "" for ready."""
     if customers < MIN_CUSTOMERS or months < 1:
         raise ValueError(f"need customers >= {MIN_CUSTOMERS} and months >= 1")
+    if not 0 <= deltas <= max_deltas(customers, months):
+        raise ValueError(f"deltas must be between 0 and {max_deltas(customers, months)}")
     counts: Counter[tuple[str, str]] = Counter()
     for scenario in PLANTED_SCENARIOS:
         counts[(scenario.disposition.value, scenario.reason_code)] += scenario.count
-    counts[(Disposition.READY.value, "")] += plain_invoice_count(customers, months)
-    return dict(counts)
+    ready = (Disposition.READY.value, "")
+    counts[ready] += plain_invoice_count(customers, months)
+    sizes = delta_sizes(customers, months)
+    for number in range(1, deltas + 1):
+        counts[ready] += new_invoice_count(customers, months, number) - sizes.voided
+        counts[(Disposition.EXCLUDED.value, "void")] += sizes.voided
+    for kind in DELTA_MAPPED_CUSTOMER_KINDS[:deltas]:
+        counts[_own_customer_outcome(kind)] -= 1
+        counts[ready] += 1
+    return {outcome: count for outcome, count in counts.items() if count}
+
+
+def _own_customer_outcome(kind: CustomerKind) -> tuple[str, str]:
+    (scenario,) = (
+        s for s in PLANTED_SCENARIOS if s.host is Host.OWN_CUSTOMER and s.customer_kind is kind
+    )
+    return scenario.disposition.value, scenario.reason_code
 
 
 def override_seed_rows(seed: int = DEFAULT_SEED) -> dict[str, list[tuple[str, str]]]:

@@ -2,6 +2,10 @@
 
 Metronome writes `<table>/dt=<date>/<part>_<transfer timestamp>.parquet`. This module decides
 which transfer a row travels in; rows never carry an `updated_at` later than their transfer.
+
+Delta k is one day's refreshes, starting k - 1 days after the billing month that follows the
+base export closes: its own dt= partition, later than every file of the base and of the
+deltas before it.
 """
 
 from __future__ import annotations
@@ -83,3 +87,45 @@ def catalog_delivery(first_period: Period, slot: Slot) -> Delivery:
 def correction_updated_at(period: Period, sequence: int) -> datetime:
     """`updated_at` of the n-th corrected row of a period (distinct, ordered, pre-transfer)."""
     return period.end + _CORRECTION_UPDATED_AFTER_PERIOD_END + timedelta(minutes=sequence)
+
+
+# Within a delta's day: the customer update, then new invoices, corrections, re-deliveries.
+DELTA_INTERVAL = timedelta(days=1)
+_DELTA_CATALOG_TRANSFER = timedelta(hours=1)
+_DELTA_CUSTOMER_UPDATED = timedelta(minutes=30)
+_DELTA_INVOICE_TRANSFER = {
+    Slot.MAIN: timedelta(hours=2),
+    Slot.CORRECTION: timedelta(hours=3),
+    Slot.REDELIVERY: timedelta(hours=4),
+}
+# Corrections and voids are stamped a millisecond apart, all before the correction transfer.
+_DELTA_CORRECTIONS_UPDATED = timedelta(hours=2, minutes=30)
+_DELTA_CORRECTION_STEP = timedelta(milliseconds=1)
+MAX_DELTA_CORRECTIONS = (
+    _DELTA_INVOICE_TRANSFER[Slot.CORRECTION] - _DELTA_CORRECTIONS_UPDATED
+) // _DELTA_CORRECTION_STEP
+
+
+def delta_start(new_period: Period, number: int) -> datetime:
+    """Midnight of delta `number`'s day; every file of the delta is transferred after it."""
+    return new_period.end + (number - 1) * DELTA_INTERVAL
+
+
+def delta_delivery(new_period: Period, number: int, slot: Slot) -> Delivery:
+    return Delivery(delta_start(new_period, number) + _DELTA_INVOICE_TRANSFER[slot])
+
+
+def delta_catalog_delivery(new_period: Period, number: int) -> Delivery:
+    return Delivery(delta_start(new_period, number) + _DELTA_CATALOG_TRANSFER)
+
+
+def delta_customer_updated_at(new_period: Period, number: int) -> datetime:
+    return delta_start(new_period, number) + _DELTA_CUSTOMER_UPDATED
+
+
+def delta_correction_updated_at(new_period: Period, number: int, sequence: int) -> datetime:
+    """`updated_at` of the n-th invoice a delta corrects or voids (distinct, pre-transfer)."""
+    if not 0 <= sequence < MAX_DELTA_CORRECTIONS:
+        raise ValueError(f"a delta corrects at most {MAX_DELTA_CORRECTIONS} invoices")
+    offset = _DELTA_CORRECTIONS_UPDATED + sequence * _DELTA_CORRECTION_STEP
+    return delta_start(new_period, number) + offset

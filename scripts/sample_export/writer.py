@@ -2,16 +2,20 @@
 
 Memory stays flat whatever the export's size: each open file buffers at most `flush_rows`
 rows before writing them as a row group, and a file rolls over to the next part once it
-holds `max_rows_per_file` rows.
+holds `max_rows_per_file` rows. Files are created exclusively: the export is an append-only
+log, so writing over an existing file is a bug, not a rerun.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
+from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,10 +25,30 @@ from sample_export.schedule import Delivery
 
 DEFAULT_FLUSH_ROWS = 20_000
 DEFAULT_MAX_ROWS_PER_FILE = 1_000_000
+_TRANSFER_STAMP = re.compile(r"_(\d{14})\.parquet$")
 
 
 def table_directory(root: Path, table: str, delivery: Delivery) -> Path:
     return root / table / f"dt={delivery.dt:%Y-%m-%d}"
+
+
+def delivery_files(root: Path, table: str, delivery: Delivery) -> list[Path]:
+    """The parts one transfer wrote for `table`, in part order."""
+    directory = table_directory(root, table, delivery)
+    return sorted(directory.glob(f"*_{delivery.transfer_at:%Y%m%d%H%M%S}.parquet"))
+
+
+def latest_transfer(root: Path) -> datetime | None:
+    """The newest transfer timestamp of any file under the five table folders."""
+    stamps = [
+        match[1]
+        for table in TABLE_NAMES
+        for path in (root / table).glob("dt=*/*.parquet")
+        if (match := _TRANSFER_STAMP.search(path.name)) is not None
+    ]
+    if not stamps:
+        return None
+    return datetime.strptime(max(stamps), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
 def reset_tables(root: Path) -> None:
@@ -52,6 +76,7 @@ class ParquetSink:
         self._flush_rows = flush_rows
         self._max_rows_per_file = max_rows_per_file
         self._buffer: list[tuple[object, ...]] = []
+        self._file: BinaryIO | None = None
         self._writer: pq.ParquetWriter | None = None
         self._part = -1
         self._rows_in_part = 0
@@ -64,9 +89,15 @@ class ParquetSink:
 
     def close(self) -> None:
         self._flush()
+        self._close_part()
+
+    def _close_part(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def _flush(self) -> None:
         if not self._buffer:
@@ -85,13 +116,13 @@ class ParquetSink:
         self._buffer = []
 
     def _open_next_part(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        self._close_part()
         self._part += 1
         self._rows_in_part = 0
         self._directory.mkdir(parents=True, exist_ok=True)
         path = self._directory / self._delivery.file_name(self._part)
-        self._writer = pq.ParquetWriter(path, self._schema)
+        self._file = path.open("xb")
+        self._writer = pq.ParquetWriter(self._file, self._schema)
 
 
 class ExportWriter:
