@@ -10,7 +10,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export METRONOME_NETSUITE_DUCKDB_PATH ?= $(CURDIR)/data/metronome_netsuite.duckdb
 
-.PHONY: venv demo test lint unit-python clean
+.PHONY: venv demo test lint clean airflow-test airflow-test-quick
 
 venv: $(BIN)/.installed
 
@@ -28,9 +28,17 @@ test: venv lint
 
 lint: venv
 	@mkdir -p data  # the dbt templater opens the DuckDB profile's file
-	$(BIN)/ruff check scripts tests/python
-	$(BIN)/ruff format --check scripts tests/python
+	$(BIN)/ruff check scripts tests/python orchestration
+	$(BIN)/ruff format --check scripts tests/python orchestration
 	$(BIN)/sqlfluff lint models analyses
+
+# The Airflow DAG in its own venv: import, task graph, and one `airflow dags test`
+# run on DuckDB + the emulator (~6-8 min); airflow-test-quick skips the run (~1 min).
+airflow-test: venv
+	orchestration/airflow/run_tests.sh
+
+airflow-test-quick: venv
+	orchestration/airflow/run_tests.sh --quick
 
 clean:
 	rm -rf $(VENV) data target logs
