@@ -55,6 +55,17 @@ def demo_vars(export_root: Path) -> dict[str, object]:
     return {**DEMO_VARS, "metronome_export_path": str(export_root)}
 
 
+def project_environment(warehouse: Path) -> dict[str, str]:
+    """The environment dbt and netsuite-sync run in: the project's profile, a
+    DuckDB file of one's own, and no calls home."""
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "METRONOME_NETSUITE_DUCKDB_PATH": str(warehouse),
+    }
+
+
 def bin_path(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -68,17 +79,10 @@ class Demo:
         self.expected_dispositions = data_dir / "expected_dispositions.csv"
         self.netsuite_reference = data_dir / "netsuite_reference.json"
         self.warehouse = data_dir / "metronome_netsuite.duckdb"
-        self.environment = {
-            **os.environ,
-            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "METRONOME_NETSUITE_DUCKDB_PATH": str(self.warehouse),
-            **EMULATOR_CREDENTIALS,
-        }
+        self.environment = {**project_environment(self.warehouse), **EMULATOR_CREDENTIALS}
 
     def run(self, command: list[str], *, allowed_exit_codes: tuple[int, ...] = (0,)) -> int:
-        print("+", " ".join(Path(command[0]).name if i == 0 else part
-                             for i, part in enumerate(command)), flush=True)  # fmt: skip
+        print("+", Path(command[0]).name, *command[1:], flush=True)
         completed = subprocess.run(command, cwd=PROJECT_DIR, env=self.environment, check=False)
         if completed.returncode not in allowed_exit_codes:
             raise SystemExit(f"{command[0]} exited with {completed.returncode}")
