@@ -51,8 +51,9 @@ order by status
 """
 
 
-def _dbt_args(settings: DeploymentSettings, profile: WarehouseProfile) -> list[str]:
-    args = [
+def _warehouse_args(settings: DeploymentSettings, profile: WarehouseProfile) -> list[str]:
+    """Where dbt and netsuite-sync find the project and its warehouse: the same options."""
+    return [
         "--project-dir",
         str(settings.project_dir),
         "--profiles-dir",
@@ -60,6 +61,10 @@ def _dbt_args(settings: DeploymentSettings, profile: WarehouseProfile) -> list[s
         "--target",
         profile.target,
     ]
+
+
+def _dbt_args(settings: DeploymentSettings, profile: WarehouseProfile) -> list[str]:
+    args = _warehouse_args(settings, profile)
     if settings.dbt_vars:
         args += ["--vars", json.dumps(dict(settings.dbt_vars))]
     return args
@@ -197,14 +202,7 @@ def netsuite_environment(conn_id: str) -> dict[str, str]:
 def _sync_args(
     settings: DeploymentSettings, profile: WarehouseProfile, overrides: Iterable[tuple[str, str]]
 ) -> list[str]:
-    args = [
-        "--project-dir",
-        str(settings.project_dir),
-        "--profiles-dir",
-        str(profile.profiles_dir),
-        "--target",
-        profile.target,
-    ]
+    args = _warehouse_args(settings, profile)
     # netsuite-sync reads vars from dbt_project.yml; vars the deployment overrides are passed
     # as the matching options so the tool and the models agree.
     for var_name, option in overrides:
