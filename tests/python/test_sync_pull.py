@@ -68,9 +68,11 @@ def pull(project, env, capsys, *extra):
 
 
 def transactions(project):
+    # By external id: internal ids follow the order concurrent pushes completed in.
     return project.query(
         "select externalid, id, type, trandate, entity, currency, foreigntotal, voided,"
-        " lastmodifieddate, _netsuite_sync_pulled_at from netsuite.transaction order by id"
+        " lastmodifieddate, _netsuite_sync_pulled_at from netsuite.transaction"
+        " order by externalid"
     )
 
 
