@@ -27,3 +27,21 @@
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
+
+
+{#
+    When the export delivered a row: the transfer timestamp in its file name
+    when sources are read from the object-storage export, else the row's
+    updated_at (warehouse tables carry no load time; a row is delivered after
+    it is updated). Incremental runs select new and re-delivered rows by it.
+#}
+{% macro metronome_exported_at(updated_at_column='updated_at') -%}
+    {%- if var('metronome_export_path') -%}
+        strptime(
+            {{ regexp_capture('filename', '_([0-9]{14})[.]parquet$') }},
+            '%Y%m%d%H%M%S'
+        )
+    {%- else -%}
+        cast({{ updated_at_column }} as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}

@@ -3,19 +3,33 @@
 -- from being sent. Zero-amount lines are kept here (is_included = false) so
 -- nothing disappears without a trace.
 
+{{
+    config(
+        materialized='incremental',
+        unique_key='line_item_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('invoice_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
 {%- set separator = var('line_item_name_separator') %}
+{%- set is_changed = is_changed_invoice('invoice_id') %}
 
 with
 
 line_items as (
 
     select * from {{ ref('stg_metronome__line_items') }}
+    where {{ is_changed }}
 
 ),
 
 invoices as (
 
     select * from {{ ref('stg_metronome__invoices') }}
+    where {{ is_changed }}
 
 ),
 
@@ -34,6 +48,7 @@ credit_types as (
 pricing_groups as (
 
     select * from {{ ref('int_line_item_pricing_groups_described') }}
+    where {{ is_changed }}
 
 ),
 

@@ -1,11 +1,25 @@
 -- One row per deduplicated invoice: customer mapping, currency, NetSuite dates,
 -- rounded totals, line aggregates, and the exclusion rule that applies, if any.
 
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('invoice_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
+{%- set is_changed = is_changed_invoice('invoice_id') %}
+
 with
 
 invoices as (
 
     select * from {{ ref('stg_metronome__invoices') }}
+    where {{ is_changed }}
 
 ),
 
@@ -24,6 +38,7 @@ credit_types as (
 lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
+    where {{ is_changed }}
 
 ),
 

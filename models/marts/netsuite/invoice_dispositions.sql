@@ -1,14 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='external_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('external_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
+{%- set is_changed = is_changed_invoice('invoice_id') %}
+
 with
 
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
+    where {{ is_changed }}
 
 ),
 
 exceptions as (
 
     select * from {{ ref('int_invoice_exceptions') }}
+    where {{ is_changed }}
 
 ),
 

@@ -1,22 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='line_external_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('external_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
+{%- set is_changed = is_changed_invoice('invoice_id') %}
+{%- set is_changed_external_id = is_changed_invoice('external_id') %}
+
 with
 
 lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
-    where is_included
+    where is_included and {{ is_changed }}
 
 ),
 
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
+    where {{ is_changed }}
 
 ),
 
 dispositions as (
 
     select * from {{ ref('invoice_dispositions') }}
-    where disposition = 'ready'
+    where disposition = 'ready' and {{ is_changed_external_id }}
 
 ),
 

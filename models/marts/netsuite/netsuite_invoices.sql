@@ -1,24 +1,39 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='external_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('external_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
 {%- set custom_form_id = var('netsuite_custom_form_id') %}
 {%- set subsidiary_id = var('netsuite_subsidiary_id') %}
+{%- set is_changed = is_changed_invoice('invoice_id') %}
+{%- set is_changed_external_id = is_changed_invoice('external_id') %}
 
 with
 
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
+    where {{ is_changed }}
 
 ),
 
 dispositions as (
 
     select * from {{ ref('invoice_dispositions') }}
-    where disposition = 'ready'
+    where disposition = 'ready' and {{ is_changed_external_id }}
 
 ),
 
 lines as (
 
     select * from {{ ref('netsuite_invoice_lines') }}
+    where {{ is_changed_external_id }}
 
 ),
 

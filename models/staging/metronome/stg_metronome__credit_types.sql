@@ -14,6 +14,7 @@ renamed as (
         cast(environment_type as {{ dbt.type_string() }}) as environment_type,
         cast(is_currency as {{ dbt.type_boolean() }}) as is_currency,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ metronome_exported_at() }} as exported_at,
         {{ metronome_transfer_order_key(['id', 'name', 'is_currency']) }}
             as transfer_order_key
 

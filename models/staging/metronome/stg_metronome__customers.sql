@@ -21,6 +21,7 @@ renamed as (
         {{ json_as_text('custom_fields') }} as custom_fields_json,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ metronome_exported_at() }} as exported_at,
         cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
         {{ metronome_transfer_order_key(['id', 'name', 'custom_fields', 'archived_at']) }}
             as transfer_order_key

@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+    )
+}}
+
+{%- set window_start = staging_window_start() %}
+
 with
 
 source as (
@@ -29,6 +40,7 @@ renamed as (
         cast(end_timestamp as {{ dbt.type_timestamp() }}) as period_end_at,
         cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ metronome_exported_at() }} as exported_at,
         {{ metronome_transfer_order_key([
             'id', 'status', 'total', 'credit_type_id', 'customer_id',
             'start_timestamp', 'end_timestamp', 'issued_at'
@@ -36,23 +48,31 @@ renamed as (
 
     from source
     where id is not null
+        and {{ is_in_incremental_window(metronome_exported_at(), window_start) }}
+
+),
+
+candidates as (
+
+    select * from renamed
+    {% if window_start is not none %}
+    -- The versions already kept compete with the re-read ones, so an older
+    -- row delivered again cannot replace a newer one.
+    union all
+    select * from {{ this }}
+    where invoice_id in (select invoice_id from renamed)
+    {% endif %}
 
 ),
 
 deduplicated as (
 
     {{ deduplicate(
-        'renamed',
+        'candidates',
         partition_by='invoice_id',
         order_by='updated_at desc nulls last, transfer_order_key desc',
     ) }}
 
-),
-
-final as (
-
-    select * exclude (transfer_order_key) from deduplicated
-
 )
 
-select * from final
+select * from deduplicated

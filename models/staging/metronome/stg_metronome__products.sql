@@ -15,6 +15,7 @@ renamed as (
         cast(name as {{ dbt.type_string() }}) as product_name,
         {{ json_as_text(custom_fields_column) }} as custom_fields_json,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        {{ metronome_exported_at() }} as exported_at,
         cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
         {{ metronome_transfer_order_key(
             ['id', 'name', custom_fields_column, 'archived_at']

@@ -1,0 +1,227 @@
+{#
+    Incremental processing.
+
+    The export is an append-only log refreshed every few hours, so each
+    scheduled run should cost what changed, not what exists. The large models
+    (line items and invoices in staging, every invoice-grain model after them)
+    are incremental and follow one rule.
+
+    Every staging row knows when the export delivered it (`exported_at`: the
+    transfer time in its file name, or its updated_at for warehouse tables).
+
+    1. Staging re-reads the source rows delivered since the newest delivery it
+       holds, less var `metronome_incremental_lookback_hours`, and
+       deduplicates them together with the rows it already keeps for the same
+       ids, so a stale re-delivery never replaces a newer version.
+    2. Downstream, an invoice is recomputed when anything it is built from was
+       delivered since the model last ran (less the same lookback): its own
+       row, one of its lines, its customer, a product or credit type it uses;
+       invoices of customers and products named in the mapping override seeds
+       are recomputed on every run. A pre-hook first deletes the model's rows
+       for those invoices, so an invoice that stopped being ready leaves the
+       ready marts, then the model inserts what they are now.
+    3. Where a downstream model has got to is recorded, by a post-hook in the
+       same transaction, in table `metronome_netsuite_incremental_watermarks`
+       of the model's schema: the newest delivery among its inputs when it
+       ran. A model that failed keeps its old watermark, so the next run
+       catches it up. The ready marts hold only some invoices, so the newest
+       row they hold would lag behind what they have seen; that is why the
+       watermark is kept beside them instead.
+
+    A full refresh gives the same rows.
+#}
+
+{% macro metronome_incremental_strategy() -%}
+    {{ return(adapter.dispatch('metronome_incremental_strategy', 'metronome_netsuite')()) }}
+{%- endmacro %}
+
+{% macro default__metronome_incremental_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}
+
+{#- On DuckDB two set operations (delete, insert) beat one MERGE. -#}
+{% macro duckdb__metronome_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+
+{% macro timestamp_literal(value) -%}
+    cast('{{ value }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{% macro scalar_query(sql) -%}
+    {{ return(run_query(sql).columns[0].values()[0]) }}
+{%- endmacro %}
+
+
+{#- True when this model is being built incrementally (and not unit-tested). -#}
+{% macro is_incremental_run() -%}
+    {#- dbt unit tests have no `this`: they test the full-refresh query. -#}
+    {{ return(execute and this is not none and is_incremental()) }}
+{%- endmacro %}
+
+
+{#
+    Staging: the first delivery time this run re-reads, as a SQL literal; none
+    when the model is built in full or holds no rows yet.
+#}
+{% macro staging_window_start() -%}
+    {%- if not is_incremental_run() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set lookback_hours = var('metronome_incremental_lookback_hours') | int -%}
+    {%- set newest = scalar_query(
+        'select ' ~ dbt.dateadd('hour', -lookback_hours, 'max(exported_at)')
+        ~ ' from ' ~ this
+    ) -%}
+    {{ return(none if newest is none else timestamp_literal(newest)) }}
+{%- endmacro %}
+
+
+{#- Rows delivered at or after `window_start`, and undated ones. -#}
+{% macro is_in_incremental_window(delivered_at, window_start) -%}
+    {%- if window_start is none -%}
+        true
+    {%- else -%}
+        ({{ delivered_at }} >= {{ window_start }} or {{ delivered_at }} is null)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The relations an invoice is built from. Downstream models call this on
+    every parse (through is_changed_invoice), so dbt records them as
+    dependencies even though only incremental runs read them.
+#}
+{% macro invoice_change_inputs() -%}
+    {{ return({
+        'invoices': ref('stg_metronome__invoices'),
+        'line_items': ref('stg_metronome__line_items'),
+        'customers': ref('stg_metronome__customers'),
+        'products': ref('stg_metronome__products'),
+        'credit_types': ref('stg_metronome__credit_types'),
+        'customer_overrides': ref('netsuite_customer_mapping_overrides'),
+        'item_overrides': ref('netsuite_item_mapping_overrides'),
+    }) }}
+{%- endmacro %}
+
+
+{#- The newest delivery among an invoice's inputs, as a SQL literal. -#}
+{% macro export_frontier() -%}
+    {%- set inputs = invoice_change_inputs() -%}
+    {%- set parts = [] -%}
+    {%- for name in ['invoices', 'line_items', 'customers', 'products', 'credit_types'] -%}
+        {%- do parts.append('select max(exported_at) as exported_at from ' ~ inputs[name]) -%}
+    {%- endfor -%}
+    {%- set newest = scalar_query(
+        'select max(exported_at) from (' ~ parts | join(' union all ') ~ ') as deliveries'
+    ) -%}
+    {{ return(none if newest is none else timestamp_literal(newest)) }}
+{%- endmacro %}
+
+
+{% macro watermark_table() -%}
+    {{ return(api.Relation.create(
+        database=this.database,
+        schema=this.schema,
+        identifier='metronome_netsuite_incremental_watermarks',
+    )) }}
+{%- endmacro %}
+
+
+{#
+    Downstream: the first delivery time this run recomputes invoices from, as
+    a SQL literal; none when the model is built in full, or incrementally
+    without a recorded watermark (then every invoice is recomputed). Read when
+    the model is compiled and again by its pre-hook, before either writes.
+#}
+{% macro downstream_window_start() -%}
+    {%- if not is_incremental_run() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set table = watermark_table() -%}
+    {%- if load_relation(table) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set lookback_hours = var('metronome_incremental_lookback_hours') | int -%}
+    {%- set window_start = scalar_query(
+        'select ' ~ dbt.dateadd('hour', -lookback_hours, 'max(exported_through)')
+        ~ ' from ' ~ table ~ " where model_name = '" ~ this.identifier ~ "'"
+    ) -%}
+    {{ return(none if window_start is none else timestamp_literal(window_start)) }}
+{%- endmacro %}
+
+
+{#- Ids of the invoices whose inputs were delivered at or after `window_start`. -#}
+{% macro changed_invoice_ids(window_start) -%}
+    {%- set inputs = invoice_change_inputs() -%}
+    {%- set in_window = is_in_incremental_window('exported_at', window_start) -%}
+    select invoice_id from {{ inputs.invoices }}
+    where {{ in_window }}
+    union
+    select invoice_id from {{ inputs.line_items }}
+    where {{ in_window }}
+    union
+    select invoice_id from {{ inputs.invoices }}
+    where customer_id in (
+        select customer_id from {{ inputs.customers }} where {{ in_window }}
+        union
+        select metronome_customer_id from {{ inputs.customer_overrides }}
+    )
+    or credit_type_id in (
+        select credit_type_id from {{ inputs.credit_types }} where {{ in_window }}
+    )
+    union
+    select invoice_id from {{ inputs.line_items }}
+    where product_id in (
+        select product_id from {{ inputs.products }} where {{ in_window }}
+        union
+        select metronome_product_id from {{ inputs.item_overrides }}
+    )
+    or credit_type_id in (
+        select credit_type_id from {{ inputs.credit_types }} where {{ in_window }}
+    )
+{%- endmacro %}
+
+
+{#
+    Predicate on `invoice_id_column` that keeps the invoices this run has to
+    recompute: all of them unless the model runs incrementally.
+#}
+{% macro is_changed_invoice(invoice_id_column) -%}
+    {%- if this is not none -%}
+        {%- do invoice_change_inputs() -%}
+    {%- endif -%}
+    {%- set window_start = downstream_window_start() -%}
+    {%- if window_start is none -%}
+        true
+    {%- else -%}
+        {{ invoice_id_column }} in ({{ changed_invoice_ids(window_start) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook: remove the rows of the invoices this run recomputes. -#}
+{% macro delete_changed_invoices(invoice_id_column) -%}
+    {%- if is_incremental_run() -%}
+        delete from {{ this }}
+        where {{ is_changed_invoice(invoice_id_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook: record how far this model has processed the export. -#}
+{% macro record_incremental_watermark() -%}
+    {%- if execute and this is not none -%}
+        {%- set table = watermark_table() -%}
+        {%- set frontier = export_frontier() -%}
+        create table if not exists {{ table }} (
+            model_name {{ dbt.type_string() }},
+            exported_through {{ dbt.type_timestamp() }}
+        );
+        delete from {{ table }} where model_name = '{{ this.identifier }}';
+        insert into {{ table }} (model_name, exported_through)
+        select '{{ this.identifier }}', {{ frontier if frontier is not none else 'null' }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,230 @@
+"""Benchmark the dbt build on DuckDB against the engine's floor, and incremental runs.
+
+For each size (line items, approximate) it generates a sample export in the object-storage
+layout (10 billing months, 10 lines per invoice), then, in one run on one machine:
+
+- times `dbt run --selector invoice_marts --full-refresh` (staging -> NetSuite marts) as a
+  child process, with its peak RSS (os.wait4 rusage of that child: DuckDB runs inside dbt);
+- times `scripts/benchmark_floor.sql`, the same transformation as one hand-tuned DuckDB
+  script on the same files, in a child process of its own, and checks that its ready marts
+  tie out with dbt's (invoice and line counts, total amount);
+- appends delta export 1 (about 1% of the invoices: new, corrected, voided, re-delivered)
+  and times the incremental `dbt run --selector invoice_marts`.
+
+It prints each figure and its ratio: full build / floor, incremental / full build. Seeds
+are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt figures.
+`--push-invoices N` also runs scripts/benchmark_push.py at N invoices and prints its lines.
+
+Usage: python scripts/benchmark_build.py [--sizes 100000,1000000,10000000]
+       [--workdir data/benchmark] [--push-invoices 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SCRIPTS_DIR = PROJECT_DIR / "scripts"
+sys.path.insert(0, str(SCRIPTS_DIR))
+
+from run_demo import DEMO_VARS, bin_path  # noqa: E402
+
+MONTHS = 10
+LINES_PER_INVOICE = 10
+FLOOR_SQL = SCRIPTS_DIR / "benchmark_floor.sql"
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_rss_mib: float
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> Measured:
+    """Run `command` to completion; wall time and the child's own peak RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{output.decode()[-4000:]}")
+    return Measured(seconds, usage.ru_maxrss / 1024)
+
+
+def customers_for(lines: int) -> int:
+    return max(20, round(lines / (MONTHS * LINES_PER_INVOICE)))
+
+
+def generate(export_root: Path, lines: int) -> None:
+    shutil.rmtree(export_root, ignore_errors=True)
+    subprocess.run(
+        [
+            bin_path("generate-sample-export"), "--root", str(export_root),
+            "--customers", str(customers_for(lines)), "--months", str(MONTHS),
+            "--lines-per-invoice", str(LINES_PER_INVOICE), "--jobs", "2",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def floor_script(export_root: Path, variables: dict[str, object]) -> str:
+    destination_field = variables.get("billing_provider_destination_field")
+    adjustment_item = variables.get("netsuite_adjustment_item_id")
+    values = dict(
+        export=export_root,
+        seeds=PROJECT_DIR / "seeds",
+        customer_field="netsuite_internal_customer_id",
+        item_field="netsuite_internal_item_id",
+        destination_field=destination_field or "",
+        destination_checked="true" if destination_field else "false",
+        destination_value="netsuite",
+        environment_excluded="coalesce(environment_type, '') <> 'PRODUCTION'",
+        adjustment_item=f"'{adjustment_item}'" if adjustment_item else "null",
+        separator=" / ",
+    )
+    script = FLOOR_SQL.read_text()
+    for name, value in values.items():
+        script = script.replace("{" + name + "}", str(value))
+    return script
+
+
+FLOOR_RUNNER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+# The same settings as the project's DuckDB profile.
+connection.execute("set memory_limit = '4GB'; set TimeZone = 'UTC'")
+connection.execute(open(sys.argv[2]).read())
+"""
+
+
+def tie_out(database: Path, prefix: str) -> tuple[int, int, str]:
+    import duckdb
+
+    # `prefix` is one of two constants of this script, not input.
+    invoices_sql = f"select count(*), sum(total_amount) from main.{prefix}netsuite_invoices"  # noqa: S608
+    lines_sql = f"select count(*) from main.{prefix}netsuite_invoice_lines"  # noqa: S608
+    with duckdb.connect(str(database), read_only=True) as connection:
+        [(invoices, total)] = connection.execute(invoices_sql).fetchall()
+        [(lines,)] = connection.execute(lines_sql).fetchall()
+    return invoices, lines, str(total)
+
+
+def line_item_rows(export_root: Path) -> int:
+    import duckdb
+
+    with duckdb.connect() as connection:
+        query = "select count(*) from read_parquet(?)"
+        return connection.execute(query, [f"{export_root}/line_item/*/*.parquet"]).fetchall()[0][0]
+
+
+def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
+    directory = workdir / f"lines_{lines}"
+    directory.mkdir(parents=True, exist_ok=True)
+    export_root = directory / "export"
+    started = time.perf_counter()
+    generate(export_root, lines)
+    generated_in = time.perf_counter() - started
+    variables = {**DEMO_VARS, "metronome_export_path": str(export_root)}
+    warehouse = directory / "dbt.duckdb"
+    floor_warehouse = directory / "floor.duckdb"
+    for path in (warehouse, floor_warehouse):
+        path.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "METRONOME_NETSUITE_DUCKDB_PATH": str(warehouse),
+    }
+    dbt = [bin_path("dbt"), "--quiet"]
+    vars_json = json.dumps(variables)
+    run_measured([*dbt, "seed", "--vars", vars_json], env)
+    full = run_measured(
+        [*dbt, "run", "--selector", "invoice_marts", "--full-refresh", "--vars", vars_json], env
+    )
+
+    script = directory / "floor.sql"
+    script.write_text(floor_script(export_root, variables))
+    floor = run_measured(
+        [sys.executable, "-c", FLOOR_RUNNER, str(floor_warehouse), str(script)], env
+    )
+
+    dbt_figures = tie_out(warehouse, "")
+    floor_figures = tie_out(floor_warehouse, "floor_")
+
+    subprocess.run(
+        [bin_path("generate-sample-export"), "--root", str(export_root), "--customers",
+         str(customers_for(lines)), "--months", str(MONTHS), "--lines-per-invoice",
+         str(LINES_PER_INVOICE), "--delta", "1"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    incremental = run_measured(
+        [*dbt, "run", "--selector", "invoice_marts", "--vars", vars_json], env
+    )
+
+    rows = line_item_rows(export_root)
+    print(f"\n== {rows:,} line item rows ({customers_for(lines):,} customers, {MONTHS} months)")
+    print(f"  export generated in           {generated_in:8.1f} s (not part of the ratios)")
+    timings = (
+        ("floor (one DuckDB script)", floor, ""),
+        ("dbt full build", full, f"= {full.seconds / floor.seconds:.2f} x floor"),
+        (
+            "dbt incremental after delta 1",
+            incremental,
+            f"= {incremental.seconds / full.seconds:.1%} of full",
+        ),
+    )
+    for label, measured, ratio in timings:
+        print(
+            f"  {label:30s}{measured.seconds:8.1f} s"
+            f"   peak RSS {measured.peak_rss_mib:6.0f} MiB   {ratio}"
+        )
+    for name, (invoices, line_count, total) in (("dbt", dbt_figures), ("floor", floor_figures)):
+        print(
+            f"  ready marts, {name:5s} {invoices:,} invoices, {line_count:,} lines, total {total}"
+        )
+    if dbt_figures != floor_figures:
+        print("  WARNING: the floor's ready marts differ from dbt's; its time is not comparable")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument(
+        "--workdir", type=Path, default=PROJECT_DIR / "data" / "benchmark", help="scratch space"
+    )
+    parser.add_argument("--push-invoices", type=int, default=0)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs; DuckDB memory_limit 4GB (the project's profile)")
+    for size in (int(value) for value in args.sizes.split(",")):
+        benchmark_size(size, args.workdir, args)
+    if args.push_invoices:
+        print(f"\n== push, {args.push_invoices:,} invoices (scripts/benchmark_push.py)")
+        sys.stdout.flush()
+        subprocess.run(
+            [
+                sys.executable,
+                str(SCRIPTS_DIR / "benchmark_push.py"),
+                "--sizes",
+                str(args.push_invoices),
+            ],
+            cwd=PROJECT_DIR,
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
