@@ -90,9 +90,7 @@
 
 
 {#
-    The relations an invoice is built from. Downstream models call this on
-    every parse (through is_changed_invoice), so dbt records them as
-    dependencies even though only incremental runs read them.
+    The relations an invoice is built from.
 #}
 {% macro invoice_change_inputs() -%}
     {{ return({
@@ -133,10 +131,16 @@
 {#
     Downstream: the first delivery time this run recomputes invoices from, as
     a SQL literal; none when the model is built in full, or incrementally
-    without a recorded watermark (then every invoice is recomputed). Read when
-    the model is compiled and again by its pre-hook, before either writes.
+    without a recorded watermark (then every invoice is recomputed). A model
+    reads it once when compiled and its pre-hook reads it again, both before
+    anything is written, so they agree.
 #}
 {% macro downstream_window_start() -%}
+    {%- if this is not none -%}
+        {#- Called on every parse, so dbt records the inputs as dependencies
+            even though only incremental runs read them. -#}
+        {%- do invoice_change_inputs() -%}
+    {%- endif -%}
     {%- if not is_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
@@ -187,13 +191,10 @@
 
 {#
     Predicate on `invoice_id_column` that keeps the invoices this run has to
-    recompute: all of them unless the model runs incrementally.
+    recompute, given `window_start` from downstream_window_start(): all of
+    them when it is none.
 #}
-{% macro is_changed_invoice(invoice_id_column) -%}
-    {%- if this is not none -%}
-        {%- do invoice_change_inputs() -%}
-    {%- endif -%}
-    {%- set window_start = downstream_window_start() -%}
+{% macro is_changed_invoice(invoice_id_column, window_start) -%}
     {%- if window_start is none -%}
         true
     {%- else -%}
@@ -206,12 +207,17 @@
 {% macro delete_changed_invoices(invoice_id_column) -%}
     {%- if is_incremental_run() -%}
         delete from {{ this }}
-        where {{ is_changed_invoice(invoice_id_column) }}
+        where {{ is_changed_invoice(invoice_id_column, downstream_window_start()) }}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Post-hook: record how far this model has processed the export. -#}
+{#
+    Post-hook: record how far this model has processed the export. The
+    frontier is read from the staging tables, which are upstream of this
+    model and so do not change while it runs: what it records is exactly
+    what the model read.
+#}
 {% macro record_incremental_watermark() -%}
     {%- if execute and this is not none -%}
         {%- set table = watermark_table() -%}

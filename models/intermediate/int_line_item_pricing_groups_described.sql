@@ -19,7 +19,7 @@ with
 line_items as (
 
     select * from {{ ref('stg_metronome__line_items') }}
-    where {{ is_changed_invoice('invoice_id') }}
+    where {{ is_changed_invoice('invoice_id', downstream_window_start()) }}
 
 ),
 

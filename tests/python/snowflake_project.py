@@ -250,13 +250,14 @@ def warehouse_vars() -> dict[str, object]:
 # --------------------------------------------------------------------------- DuckDB
 
 
-def start_duckdb_build(work_dir: Path, duckdb_path: Path) -> subprocess.Popen[str]:
-    """`dbt build` on the duckdb target in a subprocess, so it runs beside the fakesnow one."""
+def start_duckdb_build(work_dir: Path, duckdb_path: Path, *arguments: str) -> subprocess.Popen[str]:
+    """`dbt <arguments>` (default `build`) on the duckdb target in a subprocess, so it runs
+    beside the fakesnow one."""
     dbt = str(Path(sys.executable).parent / "dbt")
     return subprocess.Popen(
         [
             dbt,
-            "build",
+            *(arguments or ("build",)),
             "--target",
             "duckdb",
             "--vars",

@@ -9,9 +9,7 @@ the dispositions must be the generator's expected outcome after both deltas.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_project import generate_export, run_dbt
-from run_demo import bin_path, demo_vars
+from dbt_project import append_delta, generate_export, run_dbt_or_fail
+from run_demo import demo_vars
 
 DELTAS = (1, 2)
 INCREMENTAL_MODELS = (
@@ -51,35 +49,8 @@ class IncrementalRuns:
 
 
 def dbt(warehouse: Path, export_root: Path, command: str, *arguments: str) -> str:
-    vars_json = json.dumps(
-        {**demo_vars(export_root), "metronome_incremental_lookback_hours": LOOKBACK_HOURS}
-    )
-    result = run_dbt(warehouse, command, "--vars", vars_json, *arguments)
-    if result.returncode != 0:
-        raise AssertionError(f"dbt {command} failed:\n{result.stdout[-6000:]}\n{result.stderr}")
-    return result.stdout
-
-
-def append_delta(export_root: Path, number: int, expected_out: Path) -> frozenset[str]:
-    """Append delta `number`; return the ids of the invoices and customers its files carry."""
-    before = set(export_root.rglob("*.parquet"))
-    subprocess.run(
-        [
-            bin_path("generate-sample-export"), "--root", str(export_root),
-            "--delta", str(number), "--expected-out", str(expected_out),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    new_files = set(export_root.rglob("*.parquet")) - before
-    ids: set[str] = set()
-    with duckdb.connect() as connection:
-        for table, column in (("invoice", "id"), ("line_item", "invoice_id"), ("customer", "id")):
-            files = sorted(str(path) for path in new_files if path.parts[-3] == table)
-            if files:
-                query = f"select distinct {column} from read_parquet(?)"
-                ids |= {row[0] for row in connection.execute(query, [files]).fetchall()}
-    return frozenset(ids)
+    variables = {**demo_vars(export_root), "metronome_incremental_lookback_hours": LOOKBACK_HOURS}
+    return run_dbt_or_fail(warehouse, command, variables, *arguments)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import snowflake_project as sf
-from dbt_project import PROJECT_DIR, generate_export
+from dbt_project import PROJECT_DIR, append_delta, generate_export
 from netsuite_sync.cli import main as netsuite_sync
 
 pytestmark = [
@@ -299,3 +299,54 @@ def query(connection, sql: str) -> list[tuple]:
     with contextlib.closing(connection.cursor()) as cursor:
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: Builds) -> None:
+    """dbt-snowflake's merge plus the project's hooks, after the loader appended a delta.
+
+    Runs last: it changes the export the other tests read. The export tables are landed
+    again with the delta's rows added, as a loader appends them; DuckDB rebuilds the
+    invoice marts in full from the same tables, Snowflake runs them incrementally.
+    """
+    assert builds.snowflake.success
+    append_delta(builds.export_root, 1, builds.work_dir / "expected_after_delta.csv")
+    duckdb_path = builds.work_dir / "warehouse.duckdb"
+    sf.land_export_in_duckdb(duckdb_path, builds.export_root)
+    variables = json.dumps(sf.warehouse_vars())
+    duckdb_run = sf.start_duckdb_build(
+        builds.work_dir / "duckdb_full_refresh", duckdb_path,
+        "run", "--selector", "invoice_marts", "--full-refresh", "--vars", variables,
+    )  # fmt: skip
+    snowflake_dir = builds.work_dir / "snowflake_incremental"
+    try:
+        with sf.fakesnow_environment(builds.work_dir / "fakesnow"):
+            with contextlib.closing(sf.connect()) as connection:
+                sf.land_export_in_snowflake(connection, builds.export_root)
+            result = sf.run_dbt_on_snowflake(
+                snowflake_dir, "run", "--selector", "invoice_marts", "--vars", variables
+            )
+            with contextlib.closing(sf.connect()) as connection:
+                snowflake_marts = {
+                    name: sf.fetch_snowflake_table(connection, name) for name in MART_KEYS
+                }
+                watermarks = query(
+                    connection,
+                    "select count(*), count(exported_through)"
+                    " from metronome_netsuite_incremental_watermarks",
+                )
+    finally:
+        duckdb_output, _ = duckdb_run.communicate()
+    assert result.success, result.output[-6000:]
+    assert duckdb_run.returncode == 0, duckdb_output[-6000:]
+
+    # The run was incremental: each mart read only the invoices changed since its
+    # watermark (one row per incremental model below staging).
+    compiled = next((snowflake_dir / "target" / "compiled").rglob("netsuite_invoices.sql"))
+    assert "exported_at >= cast(" in compiled.read_text(encoding="utf-8")
+    assert watermarks == [(6, 6)]
+    for mart, key in MART_KEYS.items():
+        duckdb_table = sf.fetch_duckdb_table(duckdb_path, mart)
+        assert snowflake_marts[mart].columns == duckdb_table.columns
+        duckdb_rows = sf.comparable_rows(duckdb_table, key)
+        assert duckdb_rows, f"{mart} is empty: the comparison would prove nothing"
+        assert sf.comparable_rows(snowflake_marts[mart], key) == duckdb_rows, mart

@@ -9,8 +9,9 @@
     )
 }}
 
-{%- set is_changed = is_changed_invoice('invoice_id') %}
-{%- set is_changed_external_id = is_changed_invoice('external_id') %}
+{%- set window_start = downstream_window_start() %}
+{%- set is_changed = is_changed_invoice('invoice_id', window_start) %}
+{%- set is_changed_external_id = is_changed_invoice('external_id', window_start) %}
 
 with
 

@@ -25,11 +25,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate(
-        'renamed',
-        partition_by='credit_type_id',
-        order_by='updated_at desc nulls last, transfer_order_key desc',
-    ) }}
+    {{ latest_export_version('renamed', 'credit_type_id') }}
 
 ),
 

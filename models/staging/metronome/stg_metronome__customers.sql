@@ -33,11 +33,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate(
-        'renamed',
-        partition_by='customer_id',
-        order_by='updated_at desc nulls last, transfer_order_key desc',
-    ) }}
+    {{ latest_export_version('renamed', 'customer_id') }}
 
 ),
 

@@ -52,26 +52,9 @@ renamed as (
 
 ),
 
-candidates as (
-
-    select * from renamed
-    {% if window_start is not none %}
-    -- The versions already kept compete with the re-read ones, so an older
-    -- row delivered again cannot replace a newer one.
-    union all
-    select * from {{ this }}
-    where line_item_id in (select line_item_id from renamed)
-    {% endif %}
-
-),
-
 deduplicated as (
 
-    {{ deduplicate(
-        'candidates',
-        partition_by='line_item_id',
-        order_by='updated_at desc nulls last, transfer_order_key desc',
-    ) }}
+    {{ latest_export_version('renamed', 'line_item_id', window_start) }}
 
 )
 

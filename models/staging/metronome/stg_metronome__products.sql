@@ -28,11 +28,7 @@ renamed as (
 
 deduplicated as (
 
-    {{ deduplicate(
-        'renamed',
-        partition_by='product_id',
-        order_by='updated_at desc nulls last, transfer_order_key desc',
-    ) }}
+    {{ latest_export_version('renamed', 'product_id') }}
 
 ),
 
