@@ -37,11 +37,46 @@
 #}
 {% macro metronome_exported_at(updated_at_column='updated_at') -%}
     {%- if var('metronome_export_path') -%}
-        strptime(
-            {{ regexp_capture('filename', '_([0-9]{14})[.]parquet$') }},
-            '%Y%m%d%H%M%S'
-        )
+        {{ metronome_exported_at_of_file('filename') }}
     {%- else -%}
         cast({{ updated_at_column }} as {{ dbt.type_timestamp() }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The transfer time in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`). -#}
+{% macro metronome_exported_at_of_file(file_name) -%}
+    strptime(
+        {{ regexp_capture(file_name, '_([0-9]{14})[.]parquet$') }},
+        '%Y%m%d%H%M%S'
+    )
+{%- endmacro %}
+
+
+{#
+    The rows of export table `table_name` an incremental staging run has to
+    read. In the object-storage layout the transfer time is in every file's
+    name, so only the files delivered from `window_start` on are opened: a run
+    reads what arrived since the last one, not the whole history (DuckDB does
+    not prune files on an expression of `filename` by itself). Otherwise, and
+    on a full build, this is the source itself.
+#}
+{% macro metronome_export_rows(table_name, window_start) -%}
+    {%- set relation = source('metronome', table_name) -%}
+    {%- if window_start is none or not var('metronome_export_path') or not execute -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set pattern = var('metronome_export_path') ~ '/' ~ table_name ~ '/*/*.parquet' -%}
+    {%- set delivered_files = run_query(
+        "select file from glob('" ~ pattern ~ "') where "
+        ~ is_in_incremental_window(metronome_exported_at_of_file('file'), window_start)
+        ~ " order by file"
+    ).columns[0].values() | map('replace', "'", "''") | list -%}
+    {%- if delivered_files | length == 0 -%}
+        {{ return('(select * from ' ~ relation ~ ' where false)') }}
+    {%- endif -%}
+    {{ return(
+        "read_parquet(['" ~ delivered_files | join("', '") ~ "'],"
+        ~ " union_by_name = true, hive_partitioning = false, filename = true)"
+    ) }}
 {%- endmacro %}

@@ -13,7 +13,7 @@ with
 
 source as (
 
-    select * from {{ source('metronome', 'invoice') }}
+    select * from {{ metronome_export_rows('invoice', window_start) }}
 
 ),
 

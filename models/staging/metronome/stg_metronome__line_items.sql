@@ -13,7 +13,7 @@ with
 
 source as (
 
-    select * from {{ source('metronome', 'line_item') }}
+    select * from {{ metronome_export_rows('line_item', window_start) }}
 
 ),
 
