@@ -23,10 +23,17 @@
     3. Where a downstream model has got to is recorded, by a post-hook in the
        same transaction, in table `metronome_netsuite_incremental_watermarks`
        of the model's schema: the newest delivery among its inputs when it
-       ran. A model that failed keeps its old watermark, so the next run
-       catches it up. The ready marts hold only some invoices, so the newest
-       row they hold would lag behind what they have seen; that is why the
-       watermark is kept beside them instead.
+       ran, and the dbt invocation that ran it. A model that failed keeps its
+       old watermark, so the next run catches it up. The ready marts hold only
+       some invoices, so the newest row they hold would lag behind what they
+       have seen; that is why the watermark is kept beside them instead.
+    4. Finding the changed invoices scans the history of line items, so it
+       is done once per run: model `int_invoices_changed` lists them for the
+       window of the downstream model furthest behind, with the newest
+       delivery of each, and every model keeps those of its own window. A
+       model uses that list only when it was built in the same dbt
+       invocation; run on its own (`dbt run -s netsuite_invoices`), it finds
+       the changed invoices itself, with the same result.
 
     A full refresh gives the same rows.
 #}
@@ -42,6 +49,19 @@
 {#- On DuckDB two set operations (delete, insert) beat one MERGE. -#}
 {% macro duckdb__metronome_incremental_strategy() -%}
     {{ return('delete+insert') }}
+{%- endmacro %}
+
+
+{#
+    The unique_key of an incremental model finer than the invoice (one row per
+    line). delete+insert is keyed by `invoice_key`: the pre-hook has already
+    deleted every recomputed invoice's rows, so this only chooses what the
+    strategy's own delete matches on, and an invoice id (repeated down each
+    invoice's lines) is far cheaper to match than an id unique to every row.
+    merge pairs rows one to one, so it is keyed by `row_key`.
+#}
+{% macro line_grain_unique_key(row_key, invoice_key) -%}
+    {{ return(invoice_key if metronome_incremental_strategy() == 'delete+insert' else row_key) }}
 {%- endmacro %}
 
 
@@ -119,10 +139,10 @@
 {%- endmacro %}
 
 
-{% macro watermark_table() -%}
+{% macro watermark_table(database=none, schema=none) -%}
     {{ return(api.Relation.create(
-        database=this.database,
-        schema=this.schema,
+        database=database or this.database,
+        schema=schema or this.schema,
         identifier='metronome_netsuite_incremental_watermarks',
     )) }}
 {%- endmacro %}
@@ -140,20 +160,76 @@
         {#- Called on every parse, so dbt records the inputs as dependencies
             even though only incremental runs read them. -#}
         {%- do invoice_change_inputs() -%}
+        {%- do ref('int_invoices_changed') -%}
     {%- endif -%}
     {%- if not is_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set table = watermark_table() -%}
+    {%- set window_start = oldest_watermark(watermark_table(), [this.identifier]) -%}
+    {{ return(none if window_start is none else timestamp_literal(window_start)) }}
+{%- endmacro %}
+
+
+{#-
+    The earliest watermark recorded in `table` for `model_names`, less the
+    lookback; none when the table or the rows do not exist.
+-#}
+{% macro oldest_watermark(table, model_names) -%}
     {%- if load_relation(table) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set lookback_hours = var('metronome_incremental_lookback_hours') | int -%}
-    {%- set window_start = scalar_query(
-        'select ' ~ dbt.dateadd('hour', -lookback_hours, 'max(exported_through)')
-        ~ ' from ' ~ table ~ " where model_name = '" ~ this.identifier ~ "'"
-    ) -%}
-    {{ return(none if window_start is none else timestamp_literal(window_start)) }}
+    {{ return(scalar_query(
+        'select ' ~ dbt.dateadd('hour', -lookback_hours, 'min(exported_through)')
+        ~ ' from ' ~ table ~ " where model_name in ('" ~ model_names | join("', '") ~ "')"
+    )) }}
+{%- endmacro %}
+
+
+{#
+    int_invoices_changed: the first delivery time it lists invoices from, as a
+    SQL literal: the earliest window among the models built from it (each
+    model's watermark is read from its own schema). None on a full refresh or
+    when none of them has a watermark yet: then they are all built in full and
+    none reads the list.
+#}
+{% macro invoice_changes_window_start() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set models_by_table = {} -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
+        {%- set table = watermark_table(node.database, node.schema) -%}
+        {%- do models_by_table.setdefault(table | string, {'table': table, 'names': []})
+            .names.append(node.alias) -%}
+    {%- endfor -%}
+    {%- set window_starts = [] -%}
+    {%- for entry in models_by_table.values() -%}
+        {%- set window_start = oldest_watermark(entry.table, entry.names) -%}
+        {%- if window_start is not none -%}
+            {%- do window_starts.append(window_start) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(timestamp_literal(window_starts | min) if window_starts else none) }}
+{%- endmacro %}
+
+
+{#-
+    True when int_invoices_changed was built by this dbt invocation, so it
+    lists the changes of every window this run reads.
+-#}
+{% macro invoice_changes_are_current() -%}
+    {%- set changes = ref('int_invoices_changed') -%}
+    {%- set table = watermark_table(changes.database, changes.schema) -%}
+    {%- if load_relation(table) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(scalar_query(
+        'select count(*) from ' ~ table
+        ~ " where model_name = '" ~ changes.identifier ~ "'"
+        ~ " and dbt_invocation_id = '" ~ invocation_id ~ "'"
+    ) | int == 1) }}
 {%- endmacro %}
 
 
@@ -197,6 +273,11 @@
 {% macro is_changed_invoice(invoice_id_column, window_start) -%}
     {%- if window_start is none -%}
         true
+    {%- elif invoice_changes_are_current() -%}
+        {{ invoice_id_column }} in (
+            select invoice_id from {{ ref('int_invoices_changed') }}
+            where {{ is_in_incremental_window('last_delivered_at', window_start) }}
+        )
     {%- else -%}
         {{ invoice_id_column }} in ({{ changed_invoice_ids(window_start) }})
     {%- endif -%}
@@ -224,10 +305,14 @@
         {%- set frontier = export_frontier() -%}
         create table if not exists {{ table }} (
             model_name {{ dbt.type_string() }},
-            exported_through {{ dbt.type_timestamp() }}
+            exported_through {{ dbt.type_timestamp() }},
+            dbt_invocation_id {{ dbt.type_string() }}
         );
         delete from {{ table }} where model_name = '{{ this.identifier }}';
-        insert into {{ table }} (model_name, exported_through)
-        select '{{ this.identifier }}', {{ frontier if frontier is not none else 'null' }}
+        insert into {{ table }} (model_name, exported_through, dbt_invocation_id)
+        select
+            '{{ this.identifier }}',
+            {{ frontier if frontier is not none else 'null' }},
+            '{{ invocation_id }}'
     {%- endif -%}
 {%- endmacro %}

@@ -13,10 +13,16 @@ invoices as (
 
 ),
 
+-- Only the lines with a problem: labelling every line would join them all.
 lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
     where is_included
+        and (
+            has_invalid_product_json
+            or is_missing_item_mapping
+            or has_unsupported_credit_type
+        )
 
 ),
 

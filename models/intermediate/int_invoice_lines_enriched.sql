@@ -6,7 +6,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='line_item_id',
+        unique_key=line_grain_unique_key('line_item_id', 'invoice_id'),
         incremental_strategy=metronome_incremental_strategy(),
         on_schema_change='fail',
         pre_hook="{{ delete_changed_invoices('invoice_id') }}",
@@ -45,10 +45,52 @@ credit_types as (
 
 ),
 
+-- Read apart from line_items (not from that CTE), so the engine does not
+-- hold every line in memory to use it twice.
+lines_with_pricing_groups as (
+
+    select
+        line_item_id,
+        pricing_group_values_json
+
+    from {{ ref('stg_metronome__line_items') }}
+    where pricing_group_values_json is not null and {{ is_changed }}
+
+),
+
+pricing_group_values as (
+
+    select
+        lines_with_pricing_groups.line_item_id,
+        pricing_group.key as pricing_group_key,
+        {{ json_entry_value_text('pricing_group') }} as pricing_group_value
+
+    from lines_with_pricing_groups
+    {{ json_object_entries(
+        'lines_with_pricing_groups', 'pricing_group_values_json', 'pricing_group'
+    ) }}
+
+),
+
+-- The "<separator>key=value" suffix of each line's description, one pair per
+-- pricing group value, keys in sorted order so the text is stable.
 pricing_groups as (
 
-    select * from {{ ref('int_line_item_pricing_groups_described') }}
-    where {{ is_changed }}
+    select
+        line_item_id,
+        {{ dbt.listagg(
+            dbt.concat([
+                "'" ~ separator ~ "'",
+                'pricing_group_key',
+                "'='",
+                "coalesce(pricing_group_value, '')",
+            ]),
+            "''",
+            'order by pricing_group_key',
+        ) }} as pricing_groups_description
+
+    from pricing_group_values
+    group by line_item_id
 
 ),
 

@@ -24,7 +24,6 @@ DELTAS = (1, 2)
 INCREMENTAL_MODELS = (
     "stg_metronome__invoices",
     "stg_metronome__line_items",
-    "int_line_item_pricing_groups_described",
     "int_invoice_lines_enriched",
     "int_invoices_enriched",
     "invoice_dispositions",
@@ -46,6 +45,7 @@ class IncrementalRuns:
     first_delta_ids: frozenset[str]
     base_exported_through: object
     incremental_output: str
+    separate_invocation: Path
 
 
 def dbt(warehouse: Path, export_root: Path, command: str, *arguments: str) -> str:
@@ -62,6 +62,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
 
     marked = directory / "marked.duckdb"
     shutil.copyfile(incremental, marked)
+    separate_invocation = directory / "separate_invocation.duckdb"
+    shutil.copyfile(incremental, separate_invocation)
     with duckdb.connect(str(marked)) as connection:
         connection.execute(
             "update main.netsuite_invoice_lines set description = description || ?", [UNTOUCHED]
@@ -75,6 +77,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
     expected = directory / "expected_after_deltas.csv"
     first_delta_ids = append_delta(export_root, DELTAS[0], expected)
     dbt(marked, export_root, "run", "--select", "+netsuite_invoice_lines")
+    # Staging first, then the marts in another invocation without int_invoices_changed:
+    # the marts must find the changed invoices themselves.
+    dbt(separate_invocation, export_root, "run", "--select", "path:models/staging/metronome")
+    dbt(
+        separate_invocation, export_root, "run", "--select", "+netsuite_invoice_lines",
+        "--exclude", "path:models/staging/metronome", "int_invoices_changed",
+    )  # fmt: skip
     output = dbt(incremental, export_root, "build")
     for number in DELTAS[1:]:
         append_delta(export_root, number, expected)
@@ -83,7 +92,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
     full_refresh = directory / "full_refresh.duckdb"
     dbt(full_refresh, export_root, "build")
     yield IncrementalRuns(
-        incremental, full_refresh, marked, expected, first_delta_ids, base_exported_through, output
+        incremental,
+        full_refresh,
+        marked,
+        expected,
+        first_delta_ids,
+        base_exported_through,
+        output,
+        separate_invocation,
     )
 
 
@@ -197,3 +213,18 @@ def test_incremental_run_recomputes_only_changed_invoices(runs: IncrementalRuns)
     # Only the invoice of the delta's stale line version is not rebuilt.
     assert len(ready_in_delta - recomputed) == 1
     assert len(recomputed) < len(ready) / 3
+
+
+def test_marts_run_apart_from_the_change_list_find_the_changes_themselves(
+    runs: IncrementalRuns,
+) -> None:
+    # int_invoices_changed was last built by the base build, before the delta; using
+    # it would leave the delta's invoices as they were.
+    sql = (
+        f"select * replace (replace(description, '{UNTOUCHED}', '') as description)"
+        " from main.netsuite_invoice_lines order by all"
+    )
+    assert query(runs.separate_invocation, sql) == query(runs.marked, sql)
+    assert query(runs.separate_invocation, "select count(*) from main.int_invoices_changed") == [
+        (0,)
+    ]

@@ -341,10 +341,14 @@ def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: 
     assert result.success, result.output[-6000:]
     assert duckdb_run.returncode == 0, duckdb_output[-6000:]
 
-    # The run was incremental: each mart read only the invoices changed since its
-    # watermark (one row per incremental model below staging).
+    # The run was incremental: each mart read only the invoices of the run's change list
+    # delivered since its watermark (one watermark row per incremental model below
+    # staging, and one for int_invoices_changed).
     compiled = next((snowflake_dir / "target" / "compiled").rglob("netsuite_invoices.sql"))
-    assert "exported_at >= cast(" in compiled.read_text(encoding="utf-8")
+    assert (
+        "select invoice_id from ANALYTICS.METRONOME_NETSUITE.int_invoices_changed\n"
+        "            where (last_delivered_at >= cast("
+    ) in compiled.read_text(encoding="utf-8")
     assert watermarks == [(6, 6)]
     for mart in MART_KEYS:
         assert_same_rows(mart, sf.fetch_duckdb_table(duckdb_path, mart), snowflake_marts[mart])

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='line_external_id',
+        unique_key=line_grain_unique_key('line_external_id', 'external_id'),
         incremental_strategy=metronome_incremental_strategy(),
         on_schema_change='fail',
         pre_hook="{{ delete_changed_invoices('external_id') }}",
