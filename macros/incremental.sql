@@ -189,12 +189,13 @@
 {#
     int_invoices_changed: the first delivery time it lists invoices from, as a
     SQL literal: the earliest window among the models built from it (each
-    model's watermark is read from its own schema). None on a full refresh or
-    when none of them has a watermark yet: then they are all built in full and
-    none reads the list.
+    model's watermark is read from its own schema). None when none of them
+    has a watermark yet: then they are all built in full and none reads the
+    list. A full refresh still lists the changes, for a model configured
+    with `full_refresh: false`.
 #}
 {% macro invoice_changes_window_start() -%}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set models_by_table = {} -%}

@@ -4,7 +4,7 @@
 -- invoice of a customer or product in a mapping override seed. Each invoice-
 -- grain model picks the ones delivered within its own window, so the history
 -- is scanned once per run instead of once per model. Empty when no downstream
--- model is incremental yet (a first run or a full refresh rebuilds them all).
+-- model has recorded a watermark yet (their first run builds them in full).
 
 {{
     config(
