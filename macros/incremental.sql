@@ -236,33 +236,139 @@
 
 {#- Ids of the invoices whose inputs were delivered at or after `window_start`. -#}
 {% macro changed_invoice_ids(window_start) -%}
+    select invoice_id from ({{ invoice_deliveries(window_start) }}) as deliveries
+{%- endmacro %}
+
+
+{#
+    One row per input of an invoice delivered at or after `window_start`
+    (invoice_id, delivered_at): its own row, its lines, and its customer,
+    products and credit types. The customers and products of the mapping
+    override seeds count as delivered, undated (null), so their invoices are
+    recomputed on every run; so do undated rows. No rows when `window_start`
+    is none. Used by int_invoices_changed and, when a model runs without it,
+    by changed_invoice_ids().
+#}
+{% macro invoice_deliveries(window_start) -%}
     {%- set inputs = invoice_change_inputs() -%}
-    {%- set in_window = is_in_incremental_window('exported_at', window_start) -%}
-    select invoice_id from {{ inputs.invoices }}
+    {%- set in_window = 'false' if window_start is none
+        else is_in_incremental_window('exported_at', window_start) -%}
+    {%- set override_applies = 'false' if window_start is none else 'true' %}
+    with
+
+    -- Customers, products and credit types delivered in the window, and the
+    -- customers and products of the override seeds, undated: their invoices are
+    -- recomputed on every run.
+    customer_changes as (
+
+        select
+            customer_id,
+            exported_at as delivered_at
+
+        from {{ inputs.customers }}
+        where {{ in_window }}
+
+        union all
+
+        select
+            metronome_customer_id as customer_id,
+            cast(null as {{ dbt.type_timestamp() }}) as delivered_at
+
+        from {{ inputs.customer_overrides }}
+        where {{ override_applies }}
+
+    ),
+
+    product_changes as (
+
+        select
+            product_id,
+            exported_at as delivered_at
+
+        from {{ inputs.products }}
+        where {{ in_window }}
+
+        union all
+
+        select
+            metronome_product_id as product_id,
+            cast(null as {{ dbt.type_timestamp() }}) as delivered_at
+
+        from {{ inputs.item_overrides }}
+        where {{ override_applies }}
+
+    ),
+
+    credit_type_changes as (
+
+        select
+            credit_type_id,
+            exported_at as delivered_at
+
+        from {{ inputs.credit_types }}
+        where {{ in_window }}
+
+    )
+
+    -- One row per input delivered in the window, with its delivery time. Each
+    -- branch reads its staging table itself: a CTE of invoices or line items
+    -- shared by several branches would be materialized whole, history included,
+    -- before any branch could filter it.
+    select
+        invoice_id,
+        exported_at as delivered_at
+
+    from {{ inputs.invoices }}
     where {{ in_window }}
-    union
-    select invoice_id from {{ inputs.line_items }}
+
+    union all
+
+    select
+        invoice_id,
+        exported_at as delivered_at
+
+    from {{ inputs.line_items }}
     where {{ in_window }}
-    union
-    select invoice_id from {{ inputs.invoices }}
-    where customer_id in (
-        select customer_id from {{ inputs.customers }} where {{ in_window }}
-        union
-        select metronome_customer_id from {{ inputs.customer_overrides }}
-    )
-    or credit_type_id in (
-        select credit_type_id from {{ inputs.credit_types }} where {{ in_window }}
-    )
-    union
-    select invoice_id from {{ inputs.line_items }}
-    where product_id in (
-        select product_id from {{ inputs.products }} where {{ in_window }}
-        union
-        select metronome_product_id from {{ inputs.item_overrides }}
-    )
-    or credit_type_id in (
-        select credit_type_id from {{ inputs.credit_types }} where {{ in_window }}
-    )
+
+    union all
+
+    select
+        invoices.invoice_id,
+        customer_changes.delivered_at
+
+    from {{ inputs.invoices }} as invoices
+    inner join customer_changes
+        on invoices.customer_id = customer_changes.customer_id
+
+    union all
+
+    select
+        invoices.invoice_id,
+        credit_type_changes.delivered_at
+
+    from {{ inputs.invoices }} as invoices
+    inner join credit_type_changes
+        on invoices.credit_type_id = credit_type_changes.credit_type_id
+
+    union all
+
+    select
+        line_items.invoice_id,
+        product_changes.delivered_at
+
+    from {{ inputs.line_items }} as line_items
+    inner join product_changes
+        on line_items.product_id = product_changes.product_id
+
+    union all
+
+    select
+        line_items.invoice_id,
+        credit_type_changes.delivered_at
+
+    from {{ inputs.line_items }} as line_items
+    inner join credit_type_changes
+        on line_items.credit_type_id = credit_type_changes.credit_type_id
 {%- endmacro %}
 
 
