@@ -53,15 +53,25 @@
 
 
 {#
-    The unique_key of an incremental model finer than the invoice (one row per
-    line). delete+insert is keyed by `invoice_key`: the pre-hook has already
-    deleted every recomputed invoice's rows, so this only chooses what the
-    strategy's own delete matches on, and an invoice id (repeated down each
-    invoice's lines) is far cheaper to match than an id unique to every row.
-    merge pairs rows one to one, so it is keyed by `row_key`.
+    The strategy of the models downstream of staging, which recompute whole
+    invoices: their pre-hook has already deleted every row of the invoices
+    this run recomputes (so an invoice that no longer yields rows leaves
+    them), and the model's rows are exactly those invoices' new rows. So on
+    DuckDB the insert needs no delete of its own ('append': together with the
+    pre-hook, a delete+insert keyed on the invoice); a second delete would
+    scan the whole table's keys again for rows that are already gone.
+    Elsewhere the adapter's strategy stays, its unique key a guard.
 #}
-{% macro line_grain_unique_key(row_key, invoice_key) -%}
-    {{ return(invoice_key if metronome_incremental_strategy() == 'delete+insert' else row_key) }}
+{% macro recomputed_invoices_strategy() -%}
+    {{ return(adapter.dispatch('recomputed_invoices_strategy', 'metronome_netsuite')()) }}
+{%- endmacro %}
+
+{% macro default__recomputed_invoices_strategy() -%}
+    {{ return(metronome_incremental_strategy()) }}
+{%- endmacro %}
+
+{% macro duckdb__recomputed_invoices_strategy() -%}
+    {{ return('append') }}
 {%- endmacro %}
 
 

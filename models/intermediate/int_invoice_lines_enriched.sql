@@ -6,8 +6,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key=line_grain_unique_key('line_item_id', 'invoice_id'),
-        incremental_strategy=metronome_incremental_strategy(),
+        unique_key='line_item_id',
+        incremental_strategy=recomputed_invoices_strategy(),
         on_schema_change='fail',
         pre_hook="{{ delete_changed_invoices('invoice_id') }}",
         post_hook="{{ record_incremental_watermark() }}",
@@ -45,16 +45,22 @@ credit_types as (
 
 ),
 
--- Read apart from line_items (not from that CTE), so the engine does not
--- hold every line in memory to use it twice.
+-- A full build reads these apart from line_items: a CTE used twice may be
+-- held in memory whole, every line of history. An incremental run reuses
+-- line_items, its few changed lines, rather than search history again.
 lines_with_pricing_groups as (
 
     select
         line_item_id,
         pricing_group_values_json
 
+    {% if is_incremental_run() -%}
+    from line_items
+    where pricing_group_values_json is not null
+    {%- else -%}
     from {{ ref('stg_metronome__line_items') }}
     where pricing_group_values_json is not null and {{ is_changed }}
+    {%- endif %}
 
 ),
 

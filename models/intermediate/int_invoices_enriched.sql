@@ -5,7 +5,7 @@
     config(
         materialized='incremental',
         unique_key='invoice_id',
-        incremental_strategy=metronome_incremental_strategy(),
+        incremental_strategy=recomputed_invoices_strategy(),
         on_schema_change='fail',
         pre_hook="{{ delete_changed_invoices('invoice_id') }}",
         post_hook="{{ record_incremental_watermark() }}",

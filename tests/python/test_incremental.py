@@ -9,6 +9,7 @@ the dispositions must be the generator's expected outcome after both deltas.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class IncrementalRuns:
     base_exported_through: object
     incremental_output: str
     separate_invocation: Path
+    export_root: Path
 
 
 def dbt(warehouse: Path, export_root: Path, command: str, *arguments: str) -> str:
@@ -100,6 +102,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
         base_exported_through,
         output,
         separate_invocation,
+        export_root,
     )
 
 
@@ -228,3 +231,44 @@ def test_marts_run_apart_from_the_change_list_find_the_changes_themselves(
     assert query(runs.separate_invocation, "select count(*) from main.int_invoices_changed") == [
         (0,)
     ]
+
+
+def largest_deleted_share(database: Path) -> float:
+    """What the on-run-start hook measures: rows in storage against live rows."""
+    shares = [
+        1 - live / stored
+        for model in INCREMENTAL_MODELS
+        for live, stored in query(
+            database,
+            f"select (select count(*) from main.{model}), estimated_size from duckdb_tables()"
+            f" where schema_name = 'main' and table_name = '{model}'",
+        )
+    ]
+    return max(shares)
+
+
+def test_compaction_waits_for_a_share_of_deleted_rows(
+    runs: IncrementalRuns, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "compaction.duckdb"
+    shutil.copyfile(runs.incremental, warehouse)
+    share = largest_deleted_share(warehouse)
+    # The deltas' recomputed invoices left their old rows deleted but still stored.
+    assert 0 < share < 1
+    decisions = {}
+    for threshold in (1.0, share / 2):
+        variables = {
+            **demo_vars(runs.export_root),
+            "metronome_incremental_lookback_hours": LOOKBACK_HOURS,
+            "duckdb_compaction_deleted_share": threshold,
+        }
+        output = run_dbt_or_fail(
+            warehouse, "run", variables, "--debug", "--select", "stg_metronome__products"
+        )
+        [decision] = re.findall(r"Largest deleted share of an incremental table: (.*)", output)
+        decisions[threshold] = decision
+    measured = f"{100 * share:.1f}%"
+    assert decisions == {
+        1.0: f"{measured}; compaction deferred",
+        share / 2: f"{measured}; compaction on",
+    }

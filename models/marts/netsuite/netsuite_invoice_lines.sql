@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key=line_grain_unique_key('line_external_id', 'external_id'),
-        incremental_strategy=metronome_incremental_strategy(),
+        unique_key='line_external_id',
+        incremental_strategy=recomputed_invoices_strategy(),
         on_schema_change='fail',
         pre_hook="{{ delete_changed_invoices('external_id') }}",
         post_hook="{{ record_incremental_watermark() }}",

@@ -1,0 +1,75 @@
+{#
+    When DuckDB compacts the incremental tables.
+
+    DuckDB compacts a table (rewrites runs of its row groups without the
+    deleted rows) in the checkpoint after a delete. An incremental run deletes
+    the old rows of the few invoices it recomputes, and those rows are spread
+    over the whole table, so compacting after every run rewrites most of each
+    line-grain table to save a row group or two: about 2 s per 10M-row table,
+    every run. So compaction waits until it pays, the way a database's
+    autovacuum waits for a share of dead rows: this on-run-start hook lets
+    checkpoints compact (DuckDB's default, 100 vacuum tasks) when an
+    incremental model of this project has at least
+    var('duckdb_compaction_deleted_share') of its rows deleted, and stops them
+    from compacting otherwise. The setting lives in the dbt process's DuckDB
+    instance only, never in the database file. A full refresh writes the
+    tables anew, without deleted rows.
+#}
+{% macro schedule_compaction() -%}
+    {{ return(adapter.dispatch('schedule_compaction', 'metronome_netsuite')()) }}
+{%- endmacro %}
+
+{#- Other warehouses reclaim deleted rows themselves: nothing to run. -#}
+{% macro default__schedule_compaction() -%}
+{%- endmacro %}
+
+{% macro duckdb__schedule_compaction() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set share = deleted_row_share() -%}
+    {%- set threshold = var('duckdb_compaction_deleted_share') | float -%}
+    {%- set vacuum_tasks = 100 if share >= threshold else 0 -%}
+    {{ log(
+        'Largest deleted share of an incremental table: ' ~ '%.1f' | format(100 * share)
+        ~ '%; compaction ' ~ ('on' if vacuum_tasks else 'deferred'),
+        info=false,
+    ) }}
+    set max_vacuum_tasks = {{ vacuum_tasks }}
+{%- endmacro %}
+
+
+{#-
+    The largest share of deleted rows among this project's incremental tables
+    (0 when none exists yet). duckdb_tables() counts a table's rows with the
+    deleted ones still in storage; count(*) counts the live ones.
+-#}
+{% macro deleted_row_share() -%}
+    {%- set shares = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and node.package_name == project_name
+        and node.config.materialized == 'incremental' -%}
+        {%- set relation = load_relation(api.Relation.create(
+            database=node.database, schema=node.schema, identifier=node.alias
+        )) -%}
+        {%- if relation is not none -%}
+            {%- do shares.append(
+                "select 1 - cast((select count(*) from " ~ relation ~ ") as double)"
+                ~ " / nullif(estimated_size, 0) as deleted_share"
+                ~ " from duckdb_tables()"
+                ~ " where database_name = '" ~ relation.database ~ "'"
+                ~ " and schema_name = '" ~ relation.schema ~ "'"
+                ~ " and table_name = '" ~ relation.identifier ~ "'"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not shares -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set largest = scalar_query(
+        'select coalesce(max(deleted_share), 0) from (' ~ shares | join(' union all ')
+        ~ ') as tables'
+    ) -%}
+    {{ return(largest | float) }}
+{%- endmacro %}
