@@ -265,11 +265,17 @@ def _proxies_from(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _default_ssl_context(env: Mapping[str, str]) -> ssl.SSLContext:
-    """Certificate and host name checks on; the CA bundle requests would use if named."""
+    """Certificate and host name checks on, trusting what requests would trust: the CA
+    bundle an environment variable names, else certifi's (installed with requests), else
+    the system's store."""
     for name in _CA_BUNDLE_VARS:
         bundle = env.get(name)
         if bundle:
             if os.path.isdir(bundle):
                 return ssl.create_default_context(capath=bundle)
             return ssl.create_default_context(cafile=bundle)
-    return ssl.create_default_context()
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())

@@ -339,7 +339,7 @@ def test_https_checks_the_certificate_and_keeps_the_connection(scripted):
     assert transport.request("PUT", f"{server.url}/x", b"{}", {}).status == 204
     assert transport.request("PUT", f"{server.url}/x", b"{}", {}).status == 204
     assert server.connections == 1
-    # The system's trust store does not know this certificate: refused, and retryable.
+    # The default trust store (certifi) does not know this certificate: refused, retryable.
     untrusted = NetSuiteClient(credentials(server.url), connect_timeout_s=2.0)
     result = untrusted.upsert_invoice("INV-1", b"{}")
     assert (result.disposition, result.error_code) == (Disposition.RETRY, "CONNECTION_ERROR")
