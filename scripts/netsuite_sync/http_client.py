@@ -7,6 +7,7 @@ callable and reports every attempt to the caller, who records it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import re
@@ -18,9 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from netsuite_sync.auth import oauth1_auth
+from netsuite_sync.auth import OAuth1Signer
 from netsuite_sync.retry import (
     AdaptiveLimiter,
     Disposition,
@@ -30,6 +29,7 @@ from netsuite_sync.retry import (
     parse_retry_after,
 )
 from netsuite_sync.settings import NetSuiteCredentials, redact
+from netsuite_sync.transport import HttpTransport, Transport
 
 USER_AGENT = "metronome-netsuite-sync/0.1"
 _MAX_DETAIL_CHARS = 2000
@@ -88,7 +88,7 @@ def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
 
 
 class NetSuiteClient:
-    """Signed requests to one NetSuite account; one requests.Session per thread."""
+    """Signed requests to one NetSuite account; one keep-alive connection per thread."""
 
     def __init__(
         self,
@@ -96,33 +96,24 @@ class NetSuiteClient:
         *,
         timeout_s: float = 120.0,
         connect_timeout_s: float = 10.0,
+        transport: Transport | None = None,
     ) -> None:
         self._credentials = credentials
-        self._timeout = (connect_timeout_s, timeout_s)
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        self._secrets = credentials.secret_values()
+        self._signer = OAuth1Signer(credentials)
+        self._transport = transport or HttpTransport(
+            credentials.base_url,
+            connect_timeout_s=connect_timeout_s,
+            read_timeout_s=timeout_s,
+            default_headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
 
     @property
     def base_url(self) -> str:
         return self._credentials.base_url
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.auth = oauth1_auth(self._credentials)
-            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
-
     def close(self) -> None:
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        self._transport.close()
 
     def invoice_upsert_url(self, external_id: str) -> str:
         eid = quote(external_id, safe="-_.")
@@ -155,10 +146,10 @@ class NetSuiteClient:
     ) -> AttemptResult:
         started_at = utc_now()
         try:
-            response = self._session().request(
-                method, url, data=body, headers=headers, timeout=self._timeout
-            )
-            text = response.text
+            # Signed here, once per attempt: a retry carries a fresh nonce and timestamp.
+            headers = {**headers, "Authorization": self._signer.authorization(method, url)}
+            response = self._transport.request(method, url, body, headers)
+            text = response.text()
         except Exception as error:
             return AttemptResult(
                 disposition=classify_exception(error),
@@ -166,12 +157,11 @@ class NetSuiteClient:
                 finished_at=utc_now(),
                 error_code=_exception_code(error),
                 error_detail=redact(
-                    f"{type(error).__name__}: {error}"[:_MAX_DETAIL_CHARS],
-                    self._credentials.secret_values(),
+                    f"{type(error).__name__}: {error}"[:_MAX_DETAIL_CHARS], self._secrets
                 ),
             )
         finished_at = utc_now()
-        status = response.status_code
+        status = response.status
         if 200 <= status < 300:
             parsed = None
             if parse_json:
@@ -191,7 +181,7 @@ class NetSuiteClient:
                 started_at=started_at,
                 finished_at=finished_at,
                 http_status=status,
-                location=response.headers.get("Location"),
+                location=response.header("Location"),
                 body=parsed,
             )
         code, path, detail = parse_error_body(text)
@@ -202,15 +192,15 @@ class NetSuiteClient:
             http_status=status,
             error_code=code or f"HTTP_{status}",
             error_path=path,
-            error_detail=redact(detail, self._credentials.secret_values()) if detail else None,
-            retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
+            error_detail=redact(detail, self._secrets) if detail else None,
+            retry_after_s=parse_retry_after(response.header("Retry-After")),
         )
 
 
 def _exception_code(error: BaseException) -> str:
-    if isinstance(error, requests.Timeout):
+    if isinstance(error, TimeoutError):
         return "TIMEOUT"
-    if isinstance(error, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+    if isinstance(error, OSError | http.client.HTTPException):
         return "CONNECTION_ERROR"
     return "CLIENT_ERROR"
 

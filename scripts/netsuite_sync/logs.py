@@ -1,4 +1,4 @@
-"""Logging for the command line: stderr, secrets redacted, signing libraries quiet."""
+"""Logging for the command line: stderr, secrets redacted."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from netsuite_sync.auth import SIGNING_LOGGERS
 from netsuite_sync.settings import redact
 
 
@@ -36,17 +35,10 @@ def cli_logging(verbosity: int) -> Iterator[RedactingFilter]:
     handler.addFilter(redacting)
     root = logging.getLogger()
     previous_root_level = root.level
-    # oauthlib logs signature base strings (consumer key, token id) at DEBUG.
-    signing = [logging.getLogger(name) for name in SIGNING_LOGGERS]
-    previous_signing_levels = [logger.level for logger in signing]
     root.addHandler(handler)
     root.setLevel(level)
-    for logger in signing:
-        logger.setLevel(logging.WARNING)
     try:
         yield redacting
     finally:
         root.removeHandler(handler)
         root.setLevel(previous_root_level)
-        for logger, previous in zip(signing, previous_signing_levels, strict=True):
-            logger.setLevel(previous)

@@ -8,13 +8,12 @@ limit for a while (additive increase, multiplicative decrease) instead of hammer
 from __future__ import annotations
 
 import enum
+import http.client
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import requests
 
 
 class Disposition(enum.Enum):
@@ -44,11 +43,13 @@ def classify_status(status: int, error_code: str | None = None) -> Disposition:
 
 def classify_exception(error: BaseException) -> Disposition:
     """Timeouts and broken connections are retryable: the upsert by external id makes a
-    retry after a lost response an update, never a duplicate."""
-    if isinstance(
-        error,
-        requests.Timeout | requests.ConnectionError | requests.exceptions.ChunkedEncodingError,
-    ):
+    retry after a lost response an update, never a duplicate (and SuiteQL only reads).
+
+    `TimeoutError` (socket timeouts), `OSError` (refused, reset, broken pipe, DNS, TLS)
+    and `http.client.HTTPException` (the server hung up before or while answering, or
+    sent a garbled answer) are network trouble; anything else is a bug and fatal.
+    """
+    if isinstance(error, OSError | http.client.HTTPException):
         return Disposition.RETRY
     return Disposition.FATAL
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
 import random
+import socket
+import ssl
 import threading
 import time
 from datetime import datetime
 
 import pytest
-import requests
 from netsuite_sync.http_client import (
     AttemptResult,
+    _exception_code,
     call_with_retries,
     parse_error_body,
 )
@@ -53,17 +56,30 @@ def test_status_classification(status, error_code, expected):
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "expected", "code"),
     [
-        (requests.ReadTimeout("read timed out"), Disposition.RETRY),
-        (requests.ConnectTimeout("connect timed out"), Disposition.RETRY),
-        (requests.ConnectionError("connection reset by peer"), Disposition.RETRY),
-        (requests.exceptions.ChunkedEncodingError("dropped mid-body"), Disposition.RETRY),
-        (ValueError("a bug"), Disposition.FATAL),
+        (TimeoutError("timed out"), Disposition.RETRY, "TIMEOUT"),  # socket.timeout too
+        (ConnectionRefusedError(111, "Connection refused"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (ConnectionResetError(104, "reset by peer"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (BrokenPipeError(32, "Broken pipe"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (
+            http.client.RemoteDisconnected("closed without response"),
+            Disposition.RETRY,
+            "CONNECTION_ERROR",
+        ),
+        (http.client.IncompleteRead(b"{", 10), Disposition.RETRY, "CONNECTION_ERROR"),
+        (http.client.BadStatusLine("garbage"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (http.client.LineTooLong("header line"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (socket.gaierror(-2, "Name or service not known"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (ssl.SSLError("handshake failed"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (OSError(9, "Bad file descriptor"), Disposition.RETRY, "CONNECTION_ERROR"),
+        (ValueError("a bug"), Disposition.FATAL, "CLIENT_ERROR"),
+        (TypeError("a bug"), Disposition.FATAL, "CLIENT_ERROR"),
     ],
 )
-def test_exception_classification(error, expected):
+def test_exception_classification(error, expected, code):
     assert classify_exception(error) is expected
+    assert _exception_code(error) == code
 
 
 def test_spurious_invalid_login_is_retried_at_most_twice():

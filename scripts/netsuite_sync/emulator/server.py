@@ -83,6 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
     # Idle keep-alive connections are closed after this long so threads do not pile up.
     timeout = 60
+    # Buffer each response and send it in one write when the request is done
+    # (handle_one_request flushes): head and body in one segment, one system call.
+    wbufsize = -1
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -154,9 +157,15 @@ class _Handler(BaseHTTPRequestHandler):
         if payload:
             self.wfile.write(payload)
 
+    def handle_expect_100(self) -> bool:
+        answered = super().handle_expect_100()
+        self.wfile.flush()  # the client waits for "100 Continue" before sending the body
+        return answered
+
     def log_message(self, format: str, *args: Any) -> None:
         # Request lines only (never headers, which carry the OAuth signature).
-        logger.debug("%s - %s", self.address_string(), format % args)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s - %s", self.address_string(), format % args)
 
 
 class EmulatorServer:

@@ -8,6 +8,7 @@ lock: sqlite serialises writes anyway and the emulator is never the bottleneck.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
@@ -131,6 +132,8 @@ class InvoiceStore:
         self._lock = threading.RLock()
         self._default_currency = default_currency
         self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False)
+        # Column names per table, read once: custom fields add columns, nothing drops one.
+        self._columns: dict[str, set[str]] = {}
         register_functions(self._conn)
         with self._conn:
             self._conn.executescript(_SCHEMA)
@@ -141,8 +144,14 @@ class InvoiceStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._conn:
-            yield self._conn
+        with self._lock:
+            try:
+                with self._conn:
+                    yield self._conn
+            except BaseException:
+                # A rolled-back ALTER TABLE takes its column with it: forget the columns.
+                self._columns.clear()
+                raise
 
     # ----------------------------------------------------------------- writes
 
@@ -358,11 +367,12 @@ class InvoiceStore:
         *,
         first_line_id: int,
     ) -> None:
+        rows: list[tuple[tuple[str, ...], list[Any]]] = []
         for offset, line in enumerate(lines):
             line_id = first_line_id + offset
             custom: dict[str, CustomValue] = dict(line.custom)
             self._ensure_columns(conn, "transactionline", custom)
-            columns = [
+            columns = (
                 "id",
                 '"transaction"',
                 "linesequencenumber",
@@ -375,7 +385,7 @@ class InvoiceStore:
                 "netamount",
                 "memo",
                 *(_quote(name) for name in custom),
-            ]
+            )
             # Income-side sign convention: amounts and quantities negative, rate positive.
             values = [
                 line_id,
@@ -391,11 +401,14 @@ class InvoiceStore:
                 line.description,
                 *(_to_sql(value) for value in custom.values()),
             ]
-            placeholders = ", ".join("?" for _ in values)
-            conn.execute(
+            rows.append((columns, values))
+        # One statement per run of lines with the same columns (usually all of them).
+        for columns, group in itertools.groupby(rows, key=lambda row: row[0]):
+            placeholders = ", ".join("?" for _ in columns)
+            conn.executemany(
                 f"INSERT INTO transactionline ({', '.join(columns)}) "  # noqa: S608
                 f"VALUES ({placeholders})",
-                values,
+                [values for _, values in group],
             )
 
     def _edit_line(
@@ -486,10 +499,14 @@ class InvoiceStore:
         custom = [name for name in values if CUSTOM_FIELD.match(name)]
         if not custom:
             return
-        existing = {row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")}
+        existing = self._columns.get(table)
+        if existing is None:
+            existing = {row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")}
+            self._columns[table] = existing
         for name in custom:
             if name not in existing:
                 conn.execute(f"ALTER TABLE {_quote(table)} ADD COLUMN {_quote(name)} TEXT")
+                existing.add(name)
 
     def _fetch_dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         cursor = self._conn.execute(sql, params)
