@@ -149,6 +149,26 @@
 {%- endmacro %}
 
 
+{#
+    The frontier a model records. Every model after int_invoices_changed
+    reads the same staging tables as it did (they are all upstream of it), so
+    when it was built in this invocation its recorded frontier is the model's
+    too, and the staging tables (every line's delivery time) are not read
+    again for each model.
+#}
+{% macro model_export_frontier() -%}
+    {%- if model.name != 'int_invoices_changed' and invoice_changes_are_current() -%}
+        {%- set changes = ref('int_invoices_changed') -%}
+        {%- set recorded = scalar_query(
+            'select exported_through from ' ~ watermark_table(changes.database, changes.schema)
+            ~ " where model_name = '" ~ changes.identifier ~ "'"
+        ) -%}
+        {{ return(none if recorded is none else timestamp_literal(recorded)) }}
+    {%- endif -%}
+    {{ return(export_frontier()) }}
+{%- endmacro %}
+
+
 {% macro watermark_table(database=none, schema=none) -%}
     {{ return(api.Relation.create(
         database=database or this.database,
@@ -419,7 +439,7 @@
 {% macro record_incremental_watermark() -%}
     {%- if execute and this is not none -%}
         {%- set table = watermark_table() -%}
-        {%- set frontier = export_frontier() -%}
+        {%- set frontier = model_export_frontier() -%}
         create table if not exists {{ table }} (
             model_name {{ dbt.type_string() }},
             exported_through {{ dbt.type_timestamp() }},

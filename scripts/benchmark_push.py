@@ -7,6 +7,8 @@ For each size it generates a DuckDB file with the mart columns (N synthetic invo
 - throughput in invoices/s, measured from the first to the last upsert the emulator saw
   (the child's ~2 s start-up is reported separately as wall time);
 - its ratio to the ceiling C / L (C requests in flight, each taking at least L);
+- the share of CPU time the host took from this VM meanwhile ("steal", from /proc/stat):
+  the push waits on latency, so on a busy host it is slower without using more CPU;
 - the peak RSS of the push process (os.wait4 rusage of that one child) and, with
   --tracemalloc, its Python heap peak: the marts are read one keyset page at a time and
   the push log is appended in batches, so neither grows with N (RSS moves a little with
@@ -16,7 +18,7 @@ Usage: python scripts/benchmark_push.py [--latency-ms 50] [--concurrency 5]
        [--sizes 1000,50000] [--tracemalloc]
 
 With the defaults it takes about 12 minutes: the ceiling is 100 invoices/s, so 50k
-invoices need at least 500 s (about 670 s measured on 2 cores). --tracemalloc roughly
+invoices need at least 500 s (550-840 s measured on 2 cores). --tracemalloc roughly
 halves throughput, so read throughput from a run without it.
 """
 
@@ -98,6 +100,21 @@ sys.exit(code)
 """
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks since boot from /proc/stat; (0, 0) where there is none.
+
+    On a VM, "steal" is time the host gave our virtual CPUs to someone else. The push
+    waits on latency, so a busy host shows as lower throughput; the share is printed
+    with each figure so a run on a noisy host can be read as such.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields), fields[7] if len(fields) > 7 else 0
+
+
 @dataclass(frozen=True)
 class Result:
     invoices: int
@@ -105,6 +122,7 @@ class Result:
     wall_seconds: float
     peak_rss_mib: float
     exit_code: int
+    steal_share: float
     python_heap_peak_mib: float | None = None
 
     @property
@@ -149,6 +167,7 @@ def run_one(
         heap_file = workdir / f"n{invoices}" / "python_heap_peak.txt"
         env["BENCH_HEAP_FILE"] = str(heap_file)
         started = time.monotonic()
+        ticks_before = cpu_ticks()
         child = subprocess.Popen(
             [sys.executable, *runner, *push_args], env=env, stdout=subprocess.DEVNULL
         )
@@ -172,6 +191,7 @@ def run_one(
             if created >= invoices and last is None:
                 last = now
         wall = time.monotonic() - started
+        ticks_after = cpu_ticks()
         child.returncode = reaped["exit_code"]  # reaped by wait4, tell Popen
         last = last or time.monotonic()
     return Result(
@@ -180,6 +200,7 @@ def run_one(
         wall_seconds=wall,
         peak_rss_mib=reaped["max_rss_kib"] / 1024,
         exit_code=reaped["exit_code"],
+        steal_share=(ticks_after[1] - ticks_before[1]) / max(ticks_after[0] - ticks_before[0], 1),
         python_heap_peak_mib=int(heap_file.read_text()) / 2**20 if trace else None,
     )
 
@@ -205,6 +226,7 @@ def main() -> int:
     )
     print(
         f"{'invoices':>9} {'push s':>8} {'wall s':>8} {'inv/s':>8} {'of C/L':>7} {'peak RSS':>10}"
+        f" {'host steal':>11}"
     )
     with tempfile.TemporaryDirectory(prefix="netsuite-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
@@ -215,7 +237,7 @@ def main() -> int:
             print(
                 f"{result.invoices:>9} {result.push_seconds:>8.1f} {result.wall_seconds:>8.1f} "
                 f"{result.throughput:>8.1f} {result.throughput / ceiling:>7.0%} "
-                f"{result.peak_rss_mib:>7.0f} MiB"
+                f"{result.peak_rss_mib:>7.0f} MiB {result.steal_share:>11.1%}"
                 + (
                     f"  (Python heap peak {result.python_heap_peak_mib:.1f} MiB)"
                     if result.python_heap_peak_mib is not None

@@ -272,3 +272,24 @@ def test_compaction_waits_for_a_share_of_deleted_rows(
         1.0: f"{measured}; compaction deferred",
         share / 2: f"{measured}; compaction on",
     }
+
+
+def test_every_model_records_the_newest_delivery_it_read(runs: IncrementalRuns) -> None:
+    newest = query(
+        runs.incremental,
+        "select max(exported_at) from (select exported_at from main.stg_metronome__invoices"
+        " union all select exported_at from main.stg_metronome__line_items"
+        " union all select exported_at from main.stg_metronome__customers"
+        " union all select exported_at from main.stg_metronome__products"
+        " union all select exported_at from main.stg_metronome__credit_types)",
+    )[0][0]
+    recorded = query(
+        runs.incremental,
+        "select model_name, exported_through, dbt_invocation_id"
+        " from main.metronome_netsuite_incremental_watermarks order by model_name",
+    )
+    [(invocation,)] = {(row[2],) for row in recorded}
+    assert invocation is not None
+    assert [(name, through) for name, through, _ in recorded] == [
+        (name, newest) for name in sorted(["int_invoices_changed", *INCREMENTAL_MODELS[2:]])
+    ]
