@@ -45,22 +45,19 @@ credit_types as (
 
 ),
 
--- A full build reads these apart from line_items: a CTE used twice may be
--- held in memory whole, every line of history. An incremental run reuses
--- line_items, its few changed lines, rather than search history again.
+-- A full build reads every line from staging apart from line_items: a CTE
+-- used twice may be held in memory whole, every line of history. An
+-- incremental run reuses line_items, its few changed lines, rather than
+-- search history again.
 lines_with_pricing_groups as (
 
     select
         line_item_id,
         pricing_group_values_json
 
-    {% if is_incremental_run() -%}
-    from line_items
+    from {{ 'line_items' if is_incremental_run()
+        else ref('stg_metronome__line_items') }}
     where pricing_group_values_json is not null
-    {%- else -%}
-    from {{ ref('stg_metronome__line_items') }}
-    where pricing_group_values_json is not null and {{ is_changed }}
-    {%- endif %}
 
 ),
 
