@@ -157,13 +157,12 @@
     again for each model.
 #}
 {% macro model_export_frontier() -%}
-    {%- if model.name != 'int_invoices_changed' and invoice_changes_are_current() -%}
-        {%- set changes = ref('int_invoices_changed') -%}
-        {%- set recorded = scalar_query(
-            'select exported_through from ' ~ watermark_table(changes.database, changes.schema)
-            ~ " where model_name = '" ~ changes.identifier ~ "'"
-        ) -%}
-        {{ return(none if recorded is none else timestamp_literal(recorded)) }}
+    {%- if model.name != 'int_invoices_changed' -%}
+        {%- set changes = invoice_changes_of_this_invocation() -%}
+        {%- if changes is not none -%}
+            {%- set recorded = changes[0] -%}
+            {{ return(none if recorded is none else timestamp_literal(recorded)) }}
+        {%- endif -%}
     {%- endif -%}
     {{ return(export_frontier()) }}
 {%- endmacro %}
@@ -251,16 +250,26 @@
     lists the changes of every window this run reads.
 -#}
 {% macro invoice_changes_are_current() -%}
+    {{ return(invoice_changes_of_this_invocation() is not none) }}
+{%- endmacro %}
+
+
+{#-
+    The watermark row int_invoices_changed recorded in this dbt invocation,
+    as [exported_through]; none when this invocation did not build it.
+-#}
+{% macro invoice_changes_of_this_invocation() -%}
     {%- set changes = ref('int_invoices_changed') -%}
     {%- set table = watermark_table(changes.database, changes.schema) -%}
     {%- if load_relation(table) is none -%}
-        {{ return(false) }}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(scalar_query(
-        'select count(*) from ' ~ table
+    {%- set rows = run_query(
+        'select exported_through from ' ~ table
         ~ " where model_name = '" ~ changes.identifier ~ "'"
         ~ " and dbt_invocation_id = '" ~ invocation_id ~ "'"
-    ) | int == 1) }}
+    ).rows -%}
+    {{ return(rows[0] if rows | length == 1 else none) }}
 {%- endmacro %}
 
 

@@ -7,7 +7,6 @@ callable and reports every attempt to the caller, who records it.
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
 import re
@@ -200,7 +199,8 @@ class NetSuiteClient:
 def _exception_code(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "TIMEOUT"
-    if isinstance(error, OSError | http.client.HTTPException):
+    # Network trouble is whatever the retry policy retries; anything else is ours.
+    if classify_exception(error) is Disposition.RETRY:
         return "CONNECTION_ERROR"
     return "CLIENT_ERROR"
 
