@@ -36,10 +36,12 @@
        recorded recomputes every invoice. The ready marts hold only some
        invoices, so the newest row they hold would lag behind what they have
        seen; that is why the watermark is kept beside them instead.
-    4. Finding the changed invoices scans the history of line items, so it
+    4. Finding the changed invoices scans line items (the staged ones, at the
+       end of the table, and every line of a product that changed), so it
        is done once per run: model `int_invoices_changed` lists them for the
        window of the downstream model furthest behind, with the newest
-       delivery of each, and every model keeps those of its own window. A
+       staging and delivery time of each, and every model keeps those of its
+       own window. A
        model uses that list only when it was built in the same dbt
        invocation; run on its own (`dbt run -s netsuite_invoices`), it finds
        the changed invoices itself, with the same result.
