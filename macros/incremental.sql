@@ -8,29 +8,40 @@
 
     Every staging row knows when the export delivered it (`exported_at`: the
     transfer time in its file name, or its updated_at for warehouse tables).
+    The two incremental staging models also record when they wrote it
+    (`staged_at`: the start of the dbt invocation).
 
     1. Staging re-reads the source rows delivered since the newest delivery it
        holds, less var `metronome_incremental_lookback_hours`, and
        deduplicates them together with the rows it already keeps for the same
-       ids, so a stale re-delivery never replaces a newer version.
-    2. Downstream, an invoice is recomputed when anything it is built from was
-       delivered since the model last ran (less the same lookback): its own
-       row, one of its lines, its customer, a product or credit type it uses;
-       invoices of customers and products named in the mapping override seeds
-       are recomputed on every run. A pre-hook first deletes the model's rows
-       for those invoices, so an invoice that stopped being ready leaves the
-       ready marts, then the model inserts what they are now.
+       ids, so a stale re-delivery never replaces a newer version. Only rows
+       that are new, or newer than the version held, are written (and
+       stamped): re-reading the lookback changes nothing downstream.
+    2. Downstream, an invoice is recomputed when anything it is built from
+       changed since the model last ran: its own row or one of its lines was
+       staged since then, or its customer, a product or credit type it uses
+       was delivered since then, less the lookback (those small tables are
+       rebuilt in full by every run, so they have no staging time);
+       invoices of customers and products named in the mapping override
+       seeds are recomputed on every run. A pre-hook first deletes the
+       model's rows for those invoices, so an invoice that stopped being
+       ready leaves the ready marts, then the model inserts what they are
+       now.
     3. Where a downstream model has got to is recorded, by a post-hook in the
        same transaction, in table `metronome_netsuite_incremental_watermarks`
-       of the model's schema: the newest delivery among its inputs when it
+       of the model's schema: the newest delivery (`exported_through`) and
+       the newest staging time (`staged_through`) among its inputs when it
        ran, and the dbt invocation that ran it. A model that failed keeps its
-       old watermark, so the next run catches it up. The ready marts hold only
-       some invoices, so the newest row they hold would lag behind what they
-       have seen; that is why the watermark is kept beside them instead.
-    4. Finding the changed invoices scans the history of line items, so it
+       old watermark, so the next run catches it up; a model without both
+       recorded recomputes every invoice. The ready marts hold only some
+       invoices, so the newest row they hold would lag behind what they have
+       seen; that is why the watermark is kept beside them instead.
+    4. Finding the changed invoices scans line items (the staged ones, at the
+       end of the table, and every line of a product that changed), so it
        is done once per run: model `int_invoices_changed` lists them for the
        window of the downstream model furthest behind, with the newest
-       delivery of each, and every model keeps those of its own window. A
+       staging and delivery time of each, and every model keeps those of its
+       own window. A
        model uses that list only when it was built in the same dbt
        invocation; run on its own (`dbt run -s netsuite_invoices`), it finds
        the changed invoices itself, with the same result.
@@ -77,6 +88,15 @@
 
 {% macro timestamp_literal(value) -%}
     cast('{{ value }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{#-
+    What staging stamps on the rows it writes (`staged_at`): the start of this
+    dbt invocation, the same for every model it runs.
+-#}
+{% macro staging_run_time() -%}
+    {{ timestamp_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) }}
 {%- endmacro %}
 
 
@@ -135,33 +155,42 @@
 {%- endmacro %}
 
 
-{#- The newest delivery among an invoice's inputs, as a SQL literal. -#}
+{#-
+    How far an invoice's inputs reach: [the newest delivery among them, the
+    newest staging time of its invoice and line rows], each none when there
+    is no row.
+-#}
 {% macro export_frontier() -%}
     {%- set inputs = invoice_change_inputs() -%}
-    {%- set parts = [] -%}
+    {%- set deliveries = [] -%}
     {%- for name in ['invoices', 'line_items', 'customers', 'products', 'credit_types'] -%}
-        {%- do parts.append('select max(exported_at) as exported_at from ' ~ inputs[name]) -%}
+        {%- do deliveries.append('select max(exported_at) as exported_at from ' ~ inputs[name]) -%}
     {%- endfor -%}
-    {%- set newest = scalar_query(
-        'select max(exported_at) from (' ~ parts | join(' union all ') ~ ') as deliveries'
-    ) -%}
-    {{ return(none if newest is none else timestamp_literal(newest)) }}
+    {%- set stagings = [] -%}
+    {%- for name in ['invoices', 'line_items'] -%}
+        {%- do stagings.append('select max(staged_at) as staged_at from ' ~ inputs[name]) -%}
+    {%- endfor -%}
+    {%- set row = run_query(
+        'select (select max(exported_at) from (' ~ deliveries | join(' union all ')
+        ~ ') as deliveries), (select max(staged_at) from ('
+        ~ stagings | join(' union all ') ~ ') as stagings)'
+    ).rows[0] -%}
+    {{ return([row[0], row[1]]) }}
 {%- endmacro %}
 
 
 {#
-    The frontier a model records. Every model after int_invoices_changed
-    reads the same staging tables as it did (they are all upstream of it), so
-    when it was built in this invocation its recorded frontier is the model's
-    too, and the staging tables (every line's delivery time) are not read
-    again for each model.
+    The frontier a model records, as export_frontier(). Every model after
+    int_invoices_changed reads the same staging tables as it did (they are
+    all upstream of it), so when it was built in this invocation its recorded
+    frontier is the model's too, and the staging tables are not read again
+    for each model.
 #}
 {% macro model_export_frontier() -%}
     {%- if model.name != 'int_invoices_changed' -%}
         {%- set changes = invoice_changes_of_this_invocation() -%}
         {%- if changes is not none -%}
-            {%- set recorded = changes[0] -%}
-            {{ return(none if recorded is none else timestamp_literal(recorded)) }}
+            {{ return([changes.exported_through, changes.staged_through]) }}
         {%- endif -%}
     {%- endif -%}
     {{ return(export_frontier()) }}
@@ -178,13 +207,14 @@
 
 
 {#
-    Downstream: the first delivery time this run recomputes invoices from, as
-    a SQL literal; none when the model is built in full, or incrementally
-    without a recorded watermark (then every invoice is recomputed). A model
-    reads it once when compiled and its pre-hook reads it again, both before
-    anything is written, so they agree.
+    Downstream: the window of changes this run recomputes invoices for, as
+    SQL literals: {'delivered_from': the first delivery time, 'staged_after':
+    the staging time after which}. None when the model is built in full, or
+    incrementally without a recorded watermark (then every invoice is
+    recomputed). A model reads it once when compiled and its pre-hook reads
+    it again, both before anything is written, so they agree.
 #}
-{% macro downstream_window_start() -%}
+{% macro downstream_window() -%}
     {%- if this is not none -%}
         {#- Called on every parse, so dbt records the inputs as dependencies
             even though only incremental runs read them. -#}
@@ -194,36 +224,78 @@
     {%- if not is_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set window_start = oldest_watermark(watermark_table(), [this.identifier]) -%}
-    {{ return(none if window_start is none else timestamp_literal(window_start)) }}
+    {{ return(window_literals(oldest_watermark(watermark_table(), [this.identifier]))) }}
+{%- endmacro %}
+
+
+{% macro window_literals(window) -%}
+    {%- if window is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({
+        'delivered_from': timestamp_literal(window.delivered_from),
+        'staged_after': timestamp_literal(window.staged_after),
+    }) }}
 {%- endmacro %}
 
 
 {#-
-    The earliest watermark recorded in `table` for `model_names`, less the
-    lookback; none when the table or the rows do not exist.
+    The rows of watermark table `table` that match SQL `condition`, each as
+    a dict of its columns. A column the table lacks (it was created by an
+    earlier version of this project) reads as none, so a model that has not
+    recorded it yet is built as if it had no watermark.
+-#}
+{% macro watermark_rows(table, condition) -%}
+    {%- if load_relation(table) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set result = run_query('select * from ' ~ table ~ ' where ' ~ condition) -%}
+    {%- set names = result.column_names | map('lower') | list -%}
+    {%- set records = [] -%}
+    {%- for row in result.rows -%}
+        {%- set record = {} -%}
+        {%- for name in ['model_name', 'exported_through', 'staged_through', 'dbt_invocation_id'] -%}
+            {%- do record.update({name: row[names.index(name)] if name in names else none}) -%}
+        {%- endfor -%}
+        {%- do records.append(record) -%}
+    {%- endfor -%}
+    {{ return(records) }}
+{%- endmacro %}
+
+
+{#-
+    The widest window of the watermarks recorded in `table` for
+    `model_names`: {'delivered_from': the earliest delivery recorded, less
+    the lookback, 'staged_after': the earliest staging time recorded}, as
+    timestamps. Models without both recorded are left out; none when no
+    model has them.
 -#}
 {% macro oldest_watermark(table, model_names) -%}
-    {%- if load_relation(table) is none -%}
+    {%- set recorded = watermark_rows(
+        table, "model_name in ('" ~ model_names | join("', '") ~ "')"
+    ) | rejectattr('exported_through', 'none') | rejectattr('staged_through', 'none') | list -%}
+    {%- if recorded | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set lookback_hours = var('metronome_incremental_lookback_hours') | int -%}
-    {{ return(scalar_query(
-        'select ' ~ dbt.dateadd('hour', -lookback_hours, 'min(exported_through)')
-        ~ ' from ' ~ table ~ " where model_name in ('" ~ model_names | join("', '") ~ "')"
-    )) }}
+    {%- set lookback = modules.datetime.timedelta(
+        hours=var('metronome_incremental_lookback_hours') | int
+    ) -%}
+    {{ return({
+        'delivered_from': (recorded | map(attribute='exported_through') | min) - lookback,
+        'staged_after': recorded | map(attribute='staged_through') | min,
+    }) }}
 {%- endmacro %}
 
 
 {#
-    int_invoices_changed: the first delivery time it lists invoices from, as a
-    SQL literal: the earliest window among the models built from it (each
-    model's watermark is read from its own schema). None when none of them
-    has a watermark yet: then they are all built in full and none reads the
-    list. A full refresh still lists the changes, for a model configured
-    with `full_refresh: false`.
+    int_invoices_changed: the window it lists invoices for, as
+    downstream_window(): the widest window among the models built from
+    it (each model's watermark is read from its own schema). None when none
+    of them has a watermark yet: then they are all built in full and none
+    reads the list. A full refresh still lists the changes, for a model
+    configured with `full_refresh: false`.
 #}
-{% macro invoice_changes_window_start() -%}
+{% macro invoice_changes_window() -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -234,14 +306,20 @@
         {%- do models_by_table.setdefault(table | string, {'table': table, 'names': []})
             .names.append(node.alias) -%}
     {%- endfor -%}
-    {%- set window_starts = [] -%}
+    {%- set windows = [] -%}
     {%- for entry in models_by_table.values() -%}
-        {%- set window_start = oldest_watermark(entry.table, entry.names) -%}
-        {%- if window_start is not none -%}
-            {%- do window_starts.append(window_start) -%}
+        {%- set window = oldest_watermark(entry.table, entry.names) -%}
+        {%- if window is not none -%}
+            {%- do windows.append(window) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(timestamp_literal(window_starts | min) if window_starts else none) }}
+    {%- if windows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(window_literals({
+        'delivered_from': windows | map(attribute='delivered_from') | min,
+        'staged_after': windows | map(attribute='staged_after') | min,
+    })) }}
 {%- endmacro %}
 
 
@@ -256,43 +334,45 @@
 
 {#-
     The watermark row int_invoices_changed recorded in this dbt invocation,
-    as [exported_through]; none when this invocation did not build it.
+    as watermark_rows() gives it; none when this invocation did not build it.
 -#}
 {% macro invoice_changes_of_this_invocation() -%}
     {%- set changes = ref('int_invoices_changed') -%}
-    {%- set table = watermark_table(changes.database, changes.schema) -%}
-    {%- if load_relation(table) is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set rows = run_query(
-        'select exported_through from ' ~ table
-        ~ " where model_name = '" ~ changes.identifier ~ "'"
+    {%- set rows = watermark_rows(
+        watermark_table(changes.database, changes.schema),
+        "model_name = '" ~ changes.identifier ~ "'"
         ~ " and dbt_invocation_id = '" ~ invocation_id ~ "'"
-    ).rows -%}
+    ) -%}
     {{ return(rows[0] if rows | length == 1 else none) }}
 {%- endmacro %}
 
 
-{#- Ids of the invoices whose inputs were delivered at or after `window_start`. -#}
-{% macro changed_invoice_ids(window_start) -%}
-    select invoice_id from ({{ invoice_deliveries(window_start) }}) as deliveries
+{#- Ids of the invoices whose inputs changed in `window` (downstream_window()). -#}
+{% macro changed_invoice_ids(window) -%}
+    select invoice_id from ({{ invoice_deliveries(window) }}) as deliveries
 {%- endmacro %}
 
 
 {#
-    One row per input of an invoice delivered at or after `window_start`
-    (invoice_id, delivered_at): its own row, its lines, and its customer,
-    products and credit types. The customers and products of the mapping
-    override seeds count as delivered, undated (null), so their invoices are
-    recomputed on every run; so do undated rows. No rows when `window_start`
-    is none. Used by int_invoices_changed and, when a model runs without it,
-    by changed_invoice_ids().
+    One row per change to an input of an invoice in `window`
+    (downstream_window()): (invoice_id, staged_at, delivered_at). Its
+    own row or a line staged after window.staged_after carries staged_at; its
+    customer, a product or credit type delivered from window.delivered_from
+    on carries delivered_at. The customers and products of the mapping
+    override seeds count as changed, undated (both null), so their invoices
+    are recomputed on every run; so do customers, products and credit types
+    without a delivery time. No rows when `window` is none. Used by
+    int_invoices_changed and, when a model runs without it, by
+    changed_invoice_ids().
 #}
-{% macro invoice_deliveries(window_start) -%}
+{% macro invoice_deliveries(window) -%}
     {%- set inputs = invoice_change_inputs() -%}
-    {%- set in_window = 'false' if window_start is none
-        else is_in_incremental_window('exported_at', window_start) -%}
-    {%- set override_applies = 'false' if window_start is none else 'true' %}
+    {%- set in_window = 'false' if window is none
+        else is_in_incremental_window('exported_at', window.delivered_from) -%}
+    {%- set staged_in_window = 'false' if window is none
+        else 'staged_at > ' ~ window.staged_after -%}
+    {%- set override_applies = 'false' if window is none else 'true' -%}
+    {%- set no_time = 'cast(null as ' ~ dbt.type_timestamp() ~ ')' %}
     with
 
     -- Customers, products and credit types delivered in the window, and the
@@ -311,7 +391,7 @@
 
         select
             metronome_customer_id as customer_id,
-            cast(null as {{ dbt.type_timestamp() }}) as delivered_at
+            {{ no_time }} as delivered_at
 
         from {{ inputs.customer_overrides }}
         where {{ override_applies }}
@@ -331,7 +411,7 @@
 
         select
             metronome_product_id as product_id,
-            cast(null as {{ dbt.type_timestamp() }}) as delivered_at
+            {{ no_time }} as delivered_at
 
         from {{ inputs.item_overrides }}
         where {{ override_applies }}
@@ -349,30 +429,34 @@
 
     )
 
-    -- One row per input delivered in the window, with its delivery time. Each
-    -- branch reads its staging table itself: a CTE of invoices or line items
-    -- shared by several branches would be materialized whole, history included,
-    -- before any branch could filter it.
+    -- One row per change in the window. Each branch reads its staging table
+    -- itself: a CTE of invoices or line items shared by several branches would
+    -- be materialized whole, history included, before any branch could filter
+    -- it. Staging appends what it writes, so the staged rows of a run sit
+    -- together at the end of each table and a scan on staged_at skips the rest.
     select
         invoice_id,
-        exported_at as delivered_at
+        staged_at,
+        {{ no_time }} as delivered_at
 
     from {{ inputs.invoices }}
-    where {{ in_window }}
+    where {{ staged_in_window }}
 
     union all
 
     select
         invoice_id,
-        exported_at as delivered_at
+        staged_at,
+        {{ no_time }} as delivered_at
 
     from {{ inputs.line_items }}
-    where {{ in_window }}
+    where {{ staged_in_window }}
 
     union all
 
     select
         invoices.invoice_id,
+        {{ no_time }} as staged_at,
         customer_changes.delivered_at
 
     from {{ inputs.invoices }} as invoices
@@ -383,6 +467,7 @@
 
     select
         invoices.invoice_id,
+        {{ no_time }} as staged_at,
         credit_type_changes.delivered_at
 
     from {{ inputs.invoices }} as invoices
@@ -393,6 +478,7 @@
 
     select
         line_items.invoice_id,
+        {{ no_time }} as staged_at,
         product_changes.delivered_at
 
     from {{ inputs.line_items }} as line_items
@@ -403,6 +489,7 @@
 
     select
         line_items.invoice_id,
+        {{ no_time }} as staged_at,
         credit_type_changes.delivered_at
 
     from {{ inputs.line_items }} as line_items
@@ -413,19 +500,21 @@
 
 {#
     Predicate on `invoice_id_column` that keeps the invoices this run has to
-    recompute, given `window_start` from downstream_window_start(): all of
-    them when it is none.
+    recompute, given `window` from downstream_window(): all of them
+    when it is none.
 #}
-{% macro is_changed_invoice(invoice_id_column, window_start) -%}
-    {%- if window_start is none -%}
+{% macro is_changed_invoice(invoice_id_column, window) -%}
+    {%- if window is none -%}
         true
     {%- elif invoice_changes_are_current() -%}
         {{ invoice_id_column }} in (
             select invoice_id from {{ ref('int_invoices_changed') }}
-            where {{ is_in_incremental_window('last_delivered_at', window_start) }}
+            where last_staged_at > {{ window.staged_after }}
+                or last_delivered_at >= {{ window.delivered_from }}
+                or has_undated_change
         )
     {%- else -%}
-        {{ invoice_id_column }} in ({{ changed_invoice_ids(window_start) }})
+        {{ invoice_id_column }} in ({{ changed_invoice_ids(window) }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -434,7 +523,7 @@
 {% macro delete_changed_invoices(invoice_id_column) -%}
     {%- if is_incremental_run() -%}
         delete from {{ this }}
-        where {{ is_changed_invoice(invoice_id_column, downstream_window_start()) }}
+        where {{ is_changed_invoice(invoice_id_column, downstream_window()) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -443,22 +532,34 @@
     Post-hook: record how far this model has processed the export. The
     frontier is read from the staging tables, which are upstream of this
     model and so do not change while it runs: what it records is exactly
-    what the model read.
+    what the model read. A table created by an earlier version of this
+    project gains the staged_through column here. (The relation cache may
+    not know of a table another thread has just created: hence `if not
+    exists`.)
 #}
 {% macro record_incremental_watermark() -%}
     {%- if execute and this is not none -%}
         {%- set table = watermark_table() -%}
         {%- set frontier = model_export_frontier() -%}
+        {%- set existing = load_relation(table) %}
         create table if not exists {{ table }} (
             model_name {{ dbt.type_string() }},
             exported_through {{ dbt.type_timestamp() }},
+            staged_through {{ dbt.type_timestamp() }},
             dbt_invocation_id {{ dbt.type_string() }}
         );
+        {%- if existing is not none and 'staged_through' not in (
+            adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list
+        ) %}
+        alter table {{ table }} add column staged_through {{ dbt.type_timestamp() }};
+        {%- endif %}
         delete from {{ table }} where model_name = '{{ this.identifier }}';
-        insert into {{ table }} (model_name, exported_through, dbt_invocation_id)
+        insert into {{ table }} (model_name, exported_through, staged_through, dbt_invocation_id)
         select
             '{{ this.identifier }}',
-            {{ frontier if frontier is not none else 'null' }},
+            {%- for value in frontier %}
+            {{ 'null' if value is none else timestamp_literal(value) }},
+            {%- endfor %}
             '{{ invocation_id }}'
     {%- endif -%}
 {%- endmacro %}

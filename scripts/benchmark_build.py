@@ -10,9 +10,10 @@ layout (10 billing months, 10 lines per invoice), then, in one run on one machin
   tie out with dbt's (invoice and line counts, total amount);
 - appends delta export 1 (about 1% of the invoices: new, corrected, voided, re-delivered)
   and times the incremental `dbt run --selector invoice_marts`; then the same for delta 2.
-  The run after delta 1 is the first after the full build, and its lookback also
-  re-reads the base export's last deliveries; the run after delta 2 is like every later
-  scheduled run, whose lookback re-reads the run before.
+  The run after delta 1 is the first after the full build, and its staging lookback
+  also re-reads the base export's last deliveries; the run after delta 2 is like every
+  later scheduled run, whose lookback re-reads the run before. Either recomputes only
+  the invoices its delta changed.
 
 It prints each figure and its ratio: full build / floor, incremental / full build. Seeds
 are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt figures.

@@ -15,7 +15,7 @@
 }}
 
 {%- set separator = var('line_item_name_separator') %}
-{%- set is_changed = is_changed_invoice('invoice_id', downstream_window_start()) %}
+{%- set is_changed = is_changed_invoice('invoice_id', downstream_window()) %}
 
 with
 

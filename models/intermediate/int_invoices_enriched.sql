@@ -12,7 +12,7 @@
     )
 }}
 
-{%- set is_changed = is_changed_invoice('invoice_id', downstream_window_start()) %}
+{%- set is_changed = is_changed_invoice('invoice_id', downstream_window()) %}
 
 with
 

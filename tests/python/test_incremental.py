@@ -45,6 +45,7 @@ class IncrementalRuns:
     expected_dispositions: Path
     first_delta_ids: frozenset[str]
     base_exported_through: object
+    base_staged_through: object
     incremental_output: str
     separate_invocation: Path
     export_root: Path
@@ -71,9 +72,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
             "update main.netsuite_invoice_lines set description = description || ?", [UNTOUCHED]
         )
 
-    [(base_exported_through,)] = query(
+    [(base_exported_through, base_staged_through)] = query(
         marked,
-        "select max(exported_through) from main.metronome_netsuite_incremental_watermarks",
+        "select max(exported_through), max(staged_through)"
+        " from main.metronome_netsuite_incremental_watermarks",
     )
 
     expected = directory / "expected_after_deltas.csv"
@@ -100,6 +102,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
         expected,
         first_delta_ids,
         base_exported_through,
+        base_staged_through,
         output,
         separate_invocation,
         export_root,
@@ -111,8 +114,14 @@ def query(database: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
+def comparable_columns(model: str) -> str:
+    # When staging wrote a row differs between the two warehouses by design.
+    return "* exclude (staged_at)" if model.startswith("stg_") else "*"
+
+
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
 def test_incremental_model_equals_full_refresh(runs: IncrementalRuns, model: str) -> None:
+    columns = comparable_columns(model)
     with duckdb.connect() as connection:
         connection.execute(f"attach '{runs.incremental}' as incremental (read_only)")
         connection.execute(f"attach '{runs.full_refresh}' as full_refresh (read_only)")
@@ -121,12 +130,12 @@ def test_incremental_model_equals_full_refresh(runs: IncrementalRuns, model: str
             f" (select count(*) from full_refresh.main.{model})"
         ).fetchone()
         only_incremental = connection.execute(
-            f"select * from incremental.main.{model}"
-            f" except all select * from full_refresh.main.{model}"
+            f"select {columns} from incremental.main.{model}"
+            f" except all select {columns} from full_refresh.main.{model}"
         ).fetchall()
         only_full_refresh = connection.execute(
-            f"select * from full_refresh.main.{model}"
-            f" except all select * from incremental.main.{model}"
+            f"select {columns} from full_refresh.main.{model}"
+            f" except all select {columns} from incremental.main.{model}"
         ).fetchall()
     assert counts is not None
     assert counts[0] == counts[1] > 0
@@ -179,11 +188,15 @@ def test_incremental_run_recomputes_only_changed_invoices(runs: IncrementalRuns)
     }
     # Every ready invoice the delta carries, or whose customer it carries, is rebuilt.
     ready_in_delta = (runs.first_delta_ids & ready) | delta_customers
-    # The invoices whose invoice, line or customer row was delivered from the run's
-    # window on (the base export's newest delivery less the lookback), or whose customer
-    # or product is in a mapping override seed. The delta's stale line version loses to
-    # the kept one, so its invoice is not among them.
+    # The invoices whose invoice or line row the run staged (the delta's new versions:
+    # a re-read row no newer than the one held is not staged again), whose customer
+    # was delivered from the run's window on (the base export's newest delivery less
+    # the lookback), or whose customer or product is in a mapping override seed. The
+    # delta's stale line version loses to the kept one, so its invoice is not among
+    # them; nor are the invoices of the base export's last deliveries, which the
+    # lookback re-read.
     window_start = runs.base_exported_through - timedelta(hours=LOOKBACK_HOURS)
+    staged_after = runs.base_staged_through
     expected = {
         row[0]
         for row in query(
@@ -191,10 +204,10 @@ def test_incremental_run_recomputes_only_changed_invoices(runs: IncrementalRuns)
             f"""
             with changed as (
                 select invoice_id from main.stg_metronome__invoices
-                where exported_at >= '{window_start}'
+                where staged_at > '{staged_after}'
                 union
                 select invoice_id from main.stg_metronome__line_items
-                where exported_at >= '{window_start}'
+                where staged_at > '{staged_after}'
                 union
                 select invoice_id from main.stg_metronome__invoices
                 where customer_id in (
@@ -212,7 +225,18 @@ def test_incremental_run_recomputes_only_changed_invoices(runs: IncrementalRuns)
             """,
         )
     }
+    re_read_only = {
+        row[0]
+        for row in query(
+            runs.marked,
+            f"select invoice_id from main.stg_metronome__line_items"
+            f" where exported_at >= '{window_start}' and staged_at <= '{staged_after}'"
+            f" and invoice_id in (select external_id from main.netsuite_invoice_lines)",
+        )
+    }
     assert recomputed == expected
+    assert re_read_only - expected
+    assert not (re_read_only - expected) & recomputed
     # Only the invoice of the delta's stale line version is not rebuilt.
     assert len(ready_in_delta - recomputed) == 1
     assert len(recomputed) < len(ready) / 3
@@ -274,22 +298,52 @@ def test_compaction_waits_for_a_share_of_deleted_rows(
     }
 
 
-def test_every_model_records_the_newest_delivery_it_read(runs: IncrementalRuns) -> None:
-    newest = query(
+def test_every_model_records_the_newest_delivery_and_staging_it_read(
+    runs: IncrementalRuns,
+) -> None:
+    [(newest_delivery, newest_staging)] = query(
         runs.incremental,
-        "select max(exported_at) from (select exported_at from main.stg_metronome__invoices"
-        " union all select exported_at from main.stg_metronome__line_items"
-        " union all select exported_at from main.stg_metronome__customers"
-        " union all select exported_at from main.stg_metronome__products"
-        " union all select exported_at from main.stg_metronome__credit_types)",
-    )[0][0]
+        "select max(exported_at), max(staged_at) from ("
+        " select exported_at, staged_at from main.stg_metronome__invoices"
+        " union all select exported_at, staged_at from main.stg_metronome__line_items"
+        " union all select exported_at, null from main.stg_metronome__customers"
+        " union all select exported_at, null from main.stg_metronome__products"
+        " union all select exported_at, null from main.stg_metronome__credit_types)",
+    )
     recorded = query(
         runs.incremental,
-        "select model_name, exported_through, dbt_invocation_id"
+        "select model_name, exported_through, staged_through, dbt_invocation_id"
         " from main.metronome_netsuite_incremental_watermarks order by model_name",
     )
-    [(invocation,)] = {(row[2],) for row in recorded}
+    [(invocation,)] = {(row[3],) for row in recorded}
     assert invocation is not None
-    assert [(name, through) for name, through, _ in recorded] == [
-        (name, newest) for name in sorted(["int_invoices_changed", *INCREMENTAL_MODELS[2:]])
+    assert newest_staging > runs.base_staged_through
+    assert [row[:3] for row in recorded] == [
+        (name, newest_delivery, newest_staging)
+        for name in sorted(["int_invoices_changed", *INCREMENTAL_MODELS[2:]])
     ]
+
+
+def test_a_watermark_table_without_staging_times_recomputes_every_invoice(
+    runs: IncrementalRuns, tmp_path: Path
+) -> None:
+    """A watermark table written before staged_through existed: no model has a window."""
+    warehouse = tmp_path / "upgraded.duckdb"
+    shutil.copyfile(runs.marked, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "alter table main.metronome_netsuite_incremental_watermarks drop column staged_through"
+        )
+    dbt(warehouse, runs.export_root, "run", "--selector", "invoice_marts")
+    untouched = query(
+        warehouse,
+        f"select count(*) from main.netsuite_invoice_lines"
+        f" where ends_with(description, '{UNTOUCHED}')",
+    )
+    recorded = query(
+        warehouse,
+        "select count(*), count(staged_through)"
+        " from main.metronome_netsuite_incremental_watermarks",
+    )
+    assert untouched == [(0,)]
+    assert recorded == [(6, 6)]

@@ -333,7 +333,7 @@ def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: 
                 }
                 watermarks = query(
                     connection,
-                    "select count(*), count(exported_through)"
+                    "select count(*), count(exported_through), count(staged_through)"
                     " from metronome_netsuite_incremental_watermarks",
                 )
     finally:
@@ -342,13 +342,13 @@ def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: 
     assert duckdb_run.returncode == 0, duckdb_output[-6000:]
 
     # The run was incremental: each mart read only the invoices of the run's change list
-    # delivered since its watermark (one watermark row per incremental model below
-    # staging, and one for int_invoices_changed).
+    # staged or delivered since its watermark (one watermark row per incremental model
+    # below staging, and one for int_invoices_changed).
     compiled = next((snowflake_dir / "target" / "compiled").rglob("netsuite_invoices.sql"))
     assert (
         "select invoice_id from ANALYTICS.METRONOME_NETSUITE.int_invoices_changed\n"
-        "            where (last_delivered_at >= cast("
+        "            where last_staged_at > cast("
     ) in compiled.read_text(encoding="utf-8")
-    assert watermarks == [(6, 6)]
+    assert watermarks == [(6, 6, 6)]
     for mart in MART_KEYS:
         assert_same_rows(mart, sf.fetch_duckdb_table(duckdb_path, mart), snowflake_marts[mart])

@@ -9,9 +9,9 @@
     )
 }}
 
-{%- set window_start = downstream_window_start() %}
-{%- set is_changed = is_changed_invoice('invoice_id', window_start) %}
-{%- set is_changed_external_id = is_changed_invoice('external_id', window_start) %}
+{%- set window = downstream_window() %}
+{%- set is_changed = is_changed_invoice('invoice_id', window) %}
+{%- set is_changed_external_id = is_changed_invoice('external_id', window) %}
 
 with
 

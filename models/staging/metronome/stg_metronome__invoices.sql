@@ -41,6 +41,7 @@ renamed as (
         cast(issued_at as {{ dbt.type_timestamp() }}) as issued_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         {{ metronome_exported_at() }} as exported_at,
+        {{ staging_run_time() }} as staged_at,
         {{ metronome_transfer_order_key([
             'id', 'status', 'total', 'credit_type_id', 'customer_id',
             'start_timestamp', 'end_timestamp', 'issued_at'

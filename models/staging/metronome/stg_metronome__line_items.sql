@@ -41,6 +41,7 @@ renamed as (
         cast(ending_before as {{ dbt.type_timestamp() }}) as ending_before,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         {{ metronome_exported_at() }} as exported_at,
+        {{ staging_run_time() }} as staged_at,
         {{ metronome_transfer_order_key([
             'id', 'invoice_id', 'product_id', 'name', 'quantity', 'total',
             'unit_price', 'pricing_group_values'
