@@ -41,10 +41,9 @@
        is done once per run: model `int_invoices_changed` lists them for the
        window of the downstream model furthest behind, with the newest
        staging and delivery time of each, and every model keeps those of its
-       own window. A
-       model uses that list only when it was built in the same dbt
-       invocation; run on its own (`dbt run -s netsuite_invoices`), it finds
-       the changed invoices itself, with the same result.
+       own window. A model uses that list only when it was built in the same
+       dbt invocation; run on its own (`dbt run -s netsuite_invoices`), it
+       finds the changed invoices itself, with the same result.
 
     A full refresh gives the same rows.
 #}
@@ -156,9 +155,10 @@
 
 
 {#-
-    How far an invoice's inputs reach: [the newest delivery among them, the
-    newest staging time of its invoice and line rows], each none when there
-    is no row.
+    How far an invoice's inputs reach, keyed as the watermark columns:
+    {'exported_through': the newest delivery among them, 'staged_through':
+    the newest staging time of its invoice and line rows}, each none when
+    there is no row.
 -#}
 {% macro export_frontier() -%}
     {%- set inputs = invoice_change_inputs() -%}
@@ -175,7 +175,7 @@
         ~ ') as deliveries), (select max(staged_at) from ('
         ~ stagings | join(' union all ') ~ ') as stagings)'
     ).rows[0] -%}
-    {{ return([row[0], row[1]]) }}
+    {{ return({'exported_through': row[0], 'staged_through': row[1]}) }}
 {%- endmacro %}
 
 
@@ -190,7 +190,7 @@
     {%- if model.name != 'int_invoices_changed' -%}
         {%- set changes = invoice_changes_of_this_invocation() -%}
         {%- if changes is not none -%}
-            {{ return([changes.exported_through, changes.staged_through]) }}
+            {{ return(changes) }}
         {%- endif -%}
     {%- endif -%}
     {{ return(export_frontier()) }}
@@ -557,8 +557,8 @@
         insert into {{ table }} (model_name, exported_through, staged_through, dbt_invocation_id)
         select
             '{{ this.identifier }}',
-            {%- for value in frontier %}
-            {{ 'null' if value is none else timestamp_literal(value) }},
+            {%- for column in ['exported_through', 'staged_through'] %}
+            {{ 'null' if frontier[column] is none else timestamp_literal(frontier[column]) }},
             {%- endfor %}
             '{{ invocation_id }}'
     {%- endif -%}
