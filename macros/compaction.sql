@@ -14,6 +14,15 @@
     from compacting otherwise. The setting lives in the dbt process's DuckDB
     instance only, never in the database file. A full refresh writes the
     tables anew, without deleted rows.
+
+    The same hook defers checkpoints to the end of the run. By default DuckDB
+    checkpoints at the first commit after its write-ahead log passes 16 MB,
+    which in a run of models is nearly every commit: each one rewrote the
+    blocks of tables that a later model of the same run changes again, and
+    on the critical path. With var('duckdb_checkpoint_threshold', default
+    4GB) the log is checkpointed once, when dbt closes the database, which
+    DuckDB does on every close; a run that is killed leaves the log, and the
+    next connection replays it.
 #}
 {% macro schedule_compaction() -%}
     {{ return(adapter.dispatch('schedule_compaction', 'metronome_netsuite')()) }}
@@ -35,7 +44,8 @@
         ~ '%; compaction ' ~ ('on' if vacuum_tasks else 'deferred'),
         info=false,
     ) }}
-    set max_vacuum_tasks = {{ vacuum_tasks }}
+    set max_vacuum_tasks = {{ vacuum_tasks }};
+    set checkpoint_threshold = '{{ var('duckdb_checkpoint_threshold', '4GB') }}'
 {%- endmacro %}
 
 

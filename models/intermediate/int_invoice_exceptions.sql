@@ -14,15 +14,28 @@ invoices as (
 ),
 
 -- Only the lines with a problem: labelling every line would join them all.
+-- One branch per flag, each excluding the flags before it: a single flag is
+-- a filter the scan applies itself, so only the few rows it keeps are read
+-- whole, where an "or" of flags would read every line of history first.
 lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
+    where is_included and has_invalid_product_json
+
+    union all
+
+    select * from {{ ref('int_invoice_lines_enriched') }}
     where is_included
-        and (
-            has_invalid_product_json
-            or is_missing_item_mapping
-            or has_unsupported_credit_type
-        )
+        and is_missing_item_mapping
+        and not has_invalid_product_json
+
+    union all
+
+    select * from {{ ref('int_invoice_lines_enriched') }}
+    where is_included
+        and has_unsupported_credit_type
+        and not has_invalid_product_json
+        and not is_missing_item_mapping
 
 ),
 
