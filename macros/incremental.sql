@@ -18,7 +18,8 @@
        that are new, or newer than the version held, are written (and
        stamped): re-reading the lookback changes nothing downstream.
     2. Downstream, an invoice is recomputed when anything it is built from
-       changed since the model last ran: its own row or one of its lines was
+       changed since the model, or the incremental model built from it that
+       is furthest behind, last ran: its own row or one of its lines was
        staged since then, or its customer, a product or credit type it uses
        was delivered since then, less the lookback (those small tables are
        rebuilt in full by every run, so they have no staging time);
@@ -26,7 +27,9 @@
        seeds are recomputed on every run. A pre-hook first deletes the
        model's rows for those invoices, so an invoice that stopped being
        ready leaves the ready marts, then the model inserts what they are
-       now.
+       now. int_invoice_lines_enriched stamps the rows it writes with
+       `recomputed_at`, so the models built from it in the same run read
+       only those rows (recomputed_in_this_run()).
     3. Where a downstream model has got to is recorded, by a post-hook in the
        same transaction, in table `metronome_netsuite_incremental_watermarks`
        of the model's schema: the newest delivery (`exported_through`) and
@@ -209,10 +212,17 @@
 {#
     Downstream: the window of changes this run recomputes invoices for, as
     SQL literals: {'delivered_from': the first delivery time, 'staged_after':
-    the staging time after which}. None when the model is built in full, or
-    incrementally without a recorded watermark (then every invoice is
+    the staging time after which}. It is the oldest window among the model
+    and every incremental model built from it, so a model recomputes what it,
+    or any model downstream of it, has not seen yet: every invoice a
+    downstream model recomputes in this run has its rows rewritten by this
+    model in the same run (see recomputed_in_this_run()). In the steady
+    state all those models ran together last time and the window is the
+    model's own. None when the model is built in full, or incrementally
+    without a recorded watermark for any of them (then every invoice is
     recomputed). A model reads it once when compiled and its pre-hook reads
-    it again, both before anything is written, so they agree.
+    it again, both before anything is written (the models downstream run
+    after it), so they agree.
 #}
 {% macro downstream_window() -%}
     {%- if this is not none -%}
@@ -224,7 +234,56 @@
     {%- if not is_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(window_literals(oldest_watermark(watermark_table(), [this.identifier]))) }}
+    {%- set models = [graph.nodes[model.unique_id]] -%}
+    {%- for unique_id in downstream_models(model.unique_id) -%}
+        {%- if graph.nodes[unique_id].config.materialized == 'incremental' -%}
+            {%- do models.append(graph.nodes[unique_id]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(window_literals(oldest_watermark_of_models(models))) }}
+{%- endmacro %}
+
+
+{#- Unique ids of every model built, directly or not, from model `unique_id`. -#}
+{% macro downstream_models(unique_id, found=none) -%}
+    {%- set found = [] if found is none else found -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and unique_id in node.depends_on.nodes
+        and node.unique_id not in found -%}
+        {%- do found.append(node.unique_id) -%}
+        {%- do downstream_models(node.unique_id, found) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+
+{#-
+    The oldest window among the watermarks of `models` (graph nodes), each
+    read from the watermark table of its own schema, as oldest_watermark();
+    none when none of them has one.
+-#}
+{% macro oldest_watermark_of_models(models) -%}
+    {%- set models_by_table = {} -%}
+    {%- for node in models -%}
+        {%- set table = watermark_table(node.database, node.schema) -%}
+        {%- do models_by_table.setdefault(table | string, {'table': table, 'names': []})
+            .names.append(node.alias) -%}
+    {%- endfor -%}
+    {%- set windows = [] -%}
+    {%- for entry in models_by_table.values() -%}
+        {%- set window = oldest_watermark(entry.table, entry.names) -%}
+        {%- if window is not none -%}
+            {%- do windows.append(window) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if windows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({
+        'delivered_from': windows | map(attribute='delivered_from') | min,
+        'staged_after': windows | map(attribute='staged_after') | min,
+    }) }}
 {%- endmacro %}
 
 
@@ -299,27 +358,12 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set models_by_table = {} -%}
+    {%- set models = [] -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
-        {%- set table = watermark_table(node.database, node.schema) -%}
-        {%- do models_by_table.setdefault(table | string, {'table': table, 'names': []})
-            .names.append(node.alias) -%}
+        {%- do models.append(node) -%}
     {%- endfor -%}
-    {%- set windows = [] -%}
-    {%- for entry in models_by_table.values() -%}
-        {%- set window = oldest_watermark(entry.table, entry.names) -%}
-        {%- if window is not none -%}
-            {%- do windows.append(window) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if windows | length == 0 -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(window_literals({
-        'delivered_from': windows | map(attribute='delivered_from') | min,
-        'staged_after': windows | map(attribute='staged_after') | min,
-    })) }}
+    {{ return(window_literals(oldest_watermark_of_models(models))) }}
 {%- endmacro %}
 
 
@@ -337,10 +381,19 @@
     as watermark_rows() gives it; none when this invocation did not build it.
 -#}
 {% macro invoice_changes_of_this_invocation() -%}
-    {%- set changes = ref('int_invoices_changed') -%}
+    {{ return(watermark_of_this_invocation(ref('int_invoices_changed'))) }}
+{%- endmacro %}
+
+
+{#-
+    The watermark row the model of `relation` recorded in this dbt
+    invocation, as watermark_rows() gives it; none when this invocation did
+    not build it.
+-#}
+{% macro watermark_of_this_invocation(relation) -%}
     {%- set rows = watermark_rows(
-        watermark_table(changes.database, changes.schema),
-        "model_name = '" ~ changes.identifier ~ "'"
+        watermark_table(relation.database, relation.schema),
+        "model_name = '" ~ relation.identifier ~ "'"
         ~ " and dbt_invocation_id = '" ~ invocation_id ~ "'"
     ) -%}
     {{ return(rows[0] if rows | length == 1 else none) }}
@@ -515,6 +568,37 @@
         )
     {%- else -%}
         {{ invoice_id_column }} in ({{ changed_invoice_ids(window) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    What int_invoice_lines_enriched stamps on the rows it writes
+    (`recomputed_at`): the start of this dbt invocation, as staging_run_time().
+-#}
+{% macro recomputation_time() -%}
+    {{ staging_run_time() }}
+{%- endmacro %}
+
+
+{#
+    A filter for reading the changed invoices' rows of `relation`, an
+    upstream model that stamps its rows with `recomputed_at`: when that
+    model was built in this dbt invocation, only the rows it wrote in it.
+    They are appended at the end of its table, so the scan skips the rest
+    of the history, where the changed invoices' rows would otherwise have to
+    be picked out of every block. It is exact: the upstream model's window
+    is at least as old as this model's (downstream_window()), so it
+    recomputed, and rewrote, every invoice this model recomputes. True when
+    this model recomputes every invoice (`window` none) or the upstream model
+    was not built in this invocation.
+#}
+{% macro recomputed_in_this_run(relation, window) -%}
+    {%- if window is not none and execute
+        and watermark_of_this_invocation(relation) is not none -%}
+        recomputed_at = {{ recomputation_time() }}
+    {%- else -%}
+        true
     {%- endif -%}
 {%- endmacro %}
 

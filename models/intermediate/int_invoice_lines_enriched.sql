@@ -1,7 +1,9 @@
 -- Every deduplicated line item of a deduplicated invoice, converted to money,
 -- mapped to NetSuite, described, numbered, and flagged with what would stop it
 -- from being sent. Zero-amount lines are kept here (is_included = false) so
--- nothing disappears without a trace.
+-- nothing disappears without a trace. Each row carries the dbt invocation that
+-- wrote it (recomputed_at), so the models built from it in the same run read
+-- only the rows written in it.
 
 {{
     config(
@@ -238,7 +240,8 @@ flagged as (
             and not has_valid_product_json,
             false
         ) as has_invalid_product_json,
-        netsuite_item_id is null as is_missing_item_mapping
+        netsuite_item_id is null as is_missing_item_mapping,
+        {{ recomputation_time() }} as recomputed_at
 
     from numbered
 

@@ -12,7 +12,8 @@
     )
 }}
 
-{%- set is_changed = is_changed_invoice('invoice_id', downstream_window()) %}
+{%- set window = downstream_window() %}
+{%- set is_changed = is_changed_invoice('invoice_id', window) %}
 
 with
 
@@ -39,6 +40,7 @@ lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
     where {{ is_changed }}
+        and {{ recomputed_in_this_run(ref('int_invoice_lines_enriched'), window) }}
 
 ),
 

@@ -9,6 +9,7 @@ the dispositions must be the generator's expected outcome after both deltas.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt_project import append_delta, generate_export, run_dbt_or_fail
-from run_demo import demo_vars
+from run_demo import PROJECT_DIR, demo_vars
 
 DELTAS = (1, 2)
 INCREMENTAL_MODELS = (
@@ -49,6 +50,9 @@ class IncrementalRuns:
     incremental_output: str
     separate_invocation: Path
     export_root: Path
+    downstream_behind: Path
+    # The SQL the last incremental run executed, by model name.
+    incremental_sql: dict[str, str]
 
 
 def dbt(warehouse: Path, export_root: Path, command: str, *arguments: str) -> str:
@@ -67,6 +71,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
     shutil.copyfile(incremental, marked)
     separate_invocation = directory / "separate_invocation.duckdb"
     shutil.copyfile(incremental, separate_invocation)
+    downstream_behind = directory / "downstream_behind.duckdb"
+    shutil.copyfile(incremental, downstream_behind)
     with duckdb.connect(str(marked)) as connection:
         connection.execute(
             "update main.netsuite_invoice_lines set description = description || ?", [UNTOUCHED]
@@ -88,10 +94,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
         separate_invocation, export_root, "run", "--select", "+netsuite_invoice_lines",
         "--exclude", "path:models/staging/metronome", "int_invoices_changed",
     )  # fmt: skip
+    # Only the lines after delta 1: the models built from them stay at the base build.
+    dbt(downstream_behind, export_root, "run", "--select", "+int_invoice_lines_enriched")
     output = dbt(incremental, export_root, "build")
     for number in DELTAS[1:]:
         append_delta(export_root, number, expected)
         output = dbt(incremental, export_root, "build")
+    incremental_sql = executed_sql()
+    dbt(downstream_behind, export_root, "run", "--select", "+netsuite_invoices")
 
     full_refresh = directory / "full_refresh.duckdb"
     dbt(full_refresh, export_root, "build")
@@ -106,7 +116,19 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
         output,
         separate_invocation,
         export_root,
+        downstream_behind,
+        incremental_sql,
     )
+
+
+def executed_sql() -> dict[str, str]:
+    """The compiled SQL of each model in the last dbt invocation's run results."""
+    results = json.loads((PROJECT_DIR / "target" / "run_results.json").read_text())
+    return {
+        result["unique_id"].split(".")[-1]: result.get("compiled_code") or ""
+        for result in results["results"]
+        if result["unique_id"].startswith("model.")
+    }
 
 
 def query(database: Path, sql: str) -> list[tuple]:
@@ -115,32 +137,61 @@ def query(database: Path, sql: str) -> list[tuple]:
 
 
 def comparable_columns(model: str) -> str:
-    # When staging wrote a row differs between the two warehouses by design.
-    return "* exclude (staged_at)" if model.startswith("stg_") else "*"
+    # When a row was written differs between two warehouses by design.
+    if model.startswith("stg_"):
+        return "* exclude (staged_at)"
+    if model == "int_invoice_lines_enriched":
+        return "* exclude (recomputed_at)"
+    return "*"
+
+
+def assert_same_rows(model: str, warehouse: Path, reference: Path) -> None:
+    columns = comparable_columns(model)
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        connection.execute(f"attach '{reference}' as reference (read_only)")
+        counts = connection.execute(
+            f"select (select count(*) from warehouse.main.{model}),"
+            f" (select count(*) from reference.main.{model})"
+        ).fetchone()
+        only_warehouse = connection.execute(
+            f"select {columns} from warehouse.main.{model}"
+            f" except all select {columns} from reference.main.{model}"
+        ).fetchall()
+        only_reference = connection.execute(
+            f"select {columns} from reference.main.{model}"
+            f" except all select {columns} from warehouse.main.{model}"
+        ).fetchall()
+    assert counts is not None
+    assert counts[0] == counts[1] > 0
+    assert only_warehouse == []
+    assert only_reference == []
 
 
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
 def test_incremental_model_equals_full_refresh(runs: IncrementalRuns, model: str) -> None:
-    columns = comparable_columns(model)
-    with duckdb.connect() as connection:
-        connection.execute(f"attach '{runs.incremental}' as incremental (read_only)")
-        connection.execute(f"attach '{runs.full_refresh}' as full_refresh (read_only)")
-        counts = connection.execute(
-            f"select (select count(*) from incremental.main.{model}),"
-            f" (select count(*) from full_refresh.main.{model})"
-        ).fetchone()
-        only_incremental = connection.execute(
-            f"select {columns} from incremental.main.{model}"
-            f" except all select {columns} from full_refresh.main.{model}"
-        ).fetchall()
-        only_full_refresh = connection.execute(
-            f"select {columns} from full_refresh.main.{model}"
-            f" except all select {columns} from incremental.main.{model}"
-        ).fetchall()
-    assert counts is not None
-    assert counts[0] == counts[1] > 0
-    assert only_incremental == []
-    assert only_full_refresh == []
+    assert_same_rows(model, runs.incremental, runs.full_refresh)
+
+
+@pytest.mark.parametrize("model", INCREMENTAL_MODELS)
+def test_models_behind_their_upstream_catch_up_to_full_refresh(
+    runs: IncrementalRuns, model: str
+) -> None:
+    # The lines were built after delta 1 without the models read from them; the next run
+    # must recompute delta 1's invoices in the lines again, since those models read only
+    # the lines it writes.
+    assert_same_rows(model, runs.downstream_behind, runs.full_refresh)
+
+
+def test_models_read_only_the_lines_written_in_their_invocation(runs: IncrementalRuns) -> None:
+    [(invocations,)] = query(
+        runs.incremental,
+        "select count(distinct recomputed_at) from main.int_invoice_lines_enriched",
+    )
+    assert invocations == 1 + len(DELTAS)
+    stamp_filter = re.compile(r"and recomputed_at = cast\('[0-9: .-]+' as timestamp\)")
+    for model in ("int_invoices_enriched", "netsuite_invoice_lines"):
+        assert stamp_filter.search(runs.incremental_sql[model]), model
 
 
 def test_downstream_marts_equal_full_refresh(runs: IncrementalRuns) -> None:

@@ -349,6 +349,11 @@ def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: 
         "select invoice_id from ANALYTICS.METRONOME_NETSUITE.int_invoices_changed\n"
         "            where last_staged_at > cast("
     ) in compiled.read_text(encoding="utf-8")
+    # ... and the ready lines read only the enriched lines written in the same run.
+    compiled_lines = next(
+        (snowflake_dir / "target" / "compiled").rglob("netsuite_invoice_lines.sql")
+    )
+    assert "and recomputed_at = cast(" in compiled_lines.read_text(encoding="utf-8")
     assert watermarks == [(6, 6, 6)]
     for mart in MART_KEYS:
         assert_same_rows(mart, sf.fetch_duckdb_table(duckdb_path, mart), snowflake_marts[mart])

@@ -19,6 +19,7 @@ lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
     where is_included and {{ is_changed }}
+        and {{ recomputed_in_this_run(ref('int_invoice_lines_enriched'), window) }}
 
 ),
 
