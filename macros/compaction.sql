@@ -56,9 +56,8 @@
 -#}
 {% macro deleted_row_share() -%}
     {%- set shares = [] -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model'
-        and node.package_name == project_name
+    {%- for node in project_models().values()
+        if node.package_name == project_name
         and node.config.materialized == 'incremental' -%}
         {%- set relation = load_relation(api.Relation.create(
             database=node.database, schema=node.schema, identifier=node.alias

@@ -234,25 +234,45 @@
     {%- if not is_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set models = [graph.nodes[model.unique_id]] -%}
-    {%- for unique_id in downstream_models(model.unique_id) -%}
-        {%- if graph.nodes[unique_id].config.materialized == 'incremental' -%}
-            {%- do models.append(graph.nodes[unique_id]) -%}
+    {%- set models = project_models() -%}
+    {%- set incremental = [models[model.unique_id]] -%}
+    {%- for unique_id in downstream_models(model.unique_id, models) -%}
+        {%- if models[unique_id].config.materialized == 'incremental' -%}
+            {%- do incremental.append(models[unique_id]) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(window_literals(oldest_watermark_of_models(models))) }}
+    {{ return(window_literals(oldest_watermark_of_models(incremental))) }}
 {%- endmacro %}
 
 
-{#- Unique ids of every model built, directly or not, from model `unique_id`. -#}
-{% macro downstream_models(unique_id, found=none) -%}
-    {%- set found = [] if found is none else found -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model'
-        and unique_id in node.depends_on.nodes
-        and node.unique_id not in found -%}
-        {%- do found.append(node.unique_id) -%}
-        {%- do downstream_models(node.unique_id, found) -%}
+{#-
+    The graph nodes of every model, by unique id. dbt hands `graph.nodes`
+    out by converting a node to a dict each time one is read, and most nodes
+    are tests, so macros that walk the models read them through this, once.
+-#}
+{% macro project_models() -%}
+    {%- set models = {} -%}
+    {%- for unique_id in graph.nodes if unique_id.startswith('model.') -%}
+        {%- do models.update({unique_id: graph.nodes[unique_id]}) -%}
+    {%- endfor -%}
+    {{ return(models) }}
+{%- endmacro %}
+
+
+{#-
+    Unique ids of every model built, directly or not, from model `unique_id`;
+    `models` as project_models() gives them.
+-#}
+{% macro downstream_models(unique_id, models) -%}
+    {%- set found = [] -%}
+    {%- set frontier = [unique_id] -%}
+    {#- Breadth first: the loop also visits the ids appended to `frontier` as it goes. -#}
+    {%- for parent in frontier -%}
+        {%- for node in models.values()
+            if parent in node.depends_on.nodes and node.unique_id not in found -%}
+            {%- do found.append(node.unique_id) -%}
+            {%- do frontier.append(node.unique_id) -%}
+        {%- endfor -%}
     {%- endfor -%}
     {{ return(found) }}
 {%- endmacro %}
@@ -359,8 +379,8 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set models = [] -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
+    {%- for node in project_models().values()
+        if model.unique_id in node.depends_on.nodes -%}
         {%- do models.append(node) -%}
     {%- endfor -%}
     {{ return(window_literals(oldest_watermark_of_models(models))) }}

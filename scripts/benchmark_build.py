@@ -13,14 +13,16 @@ layout (10 billing months, 10 lines per invoice), then, in one run on one machin
   The run after delta 1 is the first after the full build, and its staging lookback
   also re-reads the base export's last deliveries; the run after delta 2 is like every
   later scheduled run, whose lookback re-reads the run before. Either recomputes only
-  the invoices its delta changed.
+  the invoices its delta changed. One run of a few seconds varies by more than a tenth
+  on a shared VM, so each is repeated (`--incremental-repeats`, default 3) on a copy
+  of the warehouse as it was before the run, and the median is the figure.
 
 It prints each figure and its ratio: full build / floor, incremental / full build. Seeds
 are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt figures.
 `--push-invoices N` also runs scripts/benchmark_push.py at N invoices and prints its lines.
 
 Usage: python scripts/benchmark_build.py [--sizes 100000,1000000,10000000]
-       [--workdir data/benchmark] [--push-invoices 50000]
+       [--workdir data/benchmark] [--incremental-repeats 3] [--push-invoices 50000]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -54,6 +57,45 @@ DELTAS = (1, 2)
 class Measured:
     seconds: float
     peak_rss_mib: float
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """The same run repeated from the same starting state: the median is the figure."""
+
+    runs: tuple[Measured, ...]
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def peak_rss_mib(self) -> float:
+        return max(run.peak_rss_mib for run in self.runs)
+
+    def spread(self) -> str:
+        return ", ".join(f"{run.seconds:.1f}" for run in self.runs)
+
+
+def run_repeated(
+    command: list[str], env: dict[str, str], warehouse: Path, repeats: int
+) -> Repeated:
+    """Run `command` `repeats` times, each from the warehouse as it was before the first.
+
+    The last run's result stays, as if it had run once.
+    """
+    snapshot = warehouse.with_name(warehouse.name + ".before-run")
+    shutil.copyfile(warehouse, snapshot)
+    runs = []
+    try:
+        for repeat in range(repeats):
+            if repeat:
+                warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
+                shutil.copyfile(snapshot, warehouse)
+            runs.append(run_measured(command, env))
+    finally:
+        snapshot.unlink()
+    return Repeated(tuple(runs))
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> Measured:
@@ -181,7 +223,12 @@ def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         incremental_runs.append(
-            run_measured([*dbt, "run", "--selector", "invoice_marts", "--vars", vars_json], env)
+            run_repeated(
+                [*dbt, "run", "--selector", "invoice_marts", "--vars", vars_json],
+                env,
+                warehouse,
+                args.incremental_repeats,
+            )
         )
 
     rows = line_item_rows(export_root)
@@ -204,6 +251,8 @@ def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
             f"  {label:30s}{measured.seconds:8.1f} s"
             f"   peak RSS {measured.peak_rss_mib:6.0f} MiB   {ratio}"
         )
+    for delta, incremental in zip(DELTAS, incremental_runs, strict=True):
+        print(f"  incremental after delta {delta}: median of {incremental.spread()} s")
     for name, (invoices, line_count, total) in (("dbt", dbt_figures), ("floor", floor_figures)):
         print(
             f"  ready marts, {name:5s} {invoices:,} invoices, {line_count:,} lines, total {total}"
@@ -218,6 +267,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument(
         "--workdir", type=Path, default=PROJECT_DIR / "data" / "benchmark", help="scratch space"
+    )
+    parser.add_argument(
+        "--incremental-repeats",
+        type=int,
+        default=3,
+        help="times each incremental run is repeated from the same state (median reported)",
     )
     parser.add_argument("--push-invoices", type=int, default=0)
     args = parser.parse_args()

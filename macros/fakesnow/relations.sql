@@ -19,6 +19,19 @@
 
 
 {#
+    For an `append` incremental model dbt-snowflake's scratch relation is a
+    TEMPORARY view, which fails under fakesnow as a temporary table does. A
+    plain view behaves the same here: the materialization drops it when done.
+#}
+{% macro snowflake__create_view_as_with_temp_flag(relation, sql, is_temporary=False) -%}
+    {%- if metronome_netsuite.is_fakesnow() -%}
+        {{ return(dbt.snowflake__create_view_as_with_temp_flag(relation, sql, False)) }}
+    {%- endif -%}
+    {{ return(dbt.snowflake__create_view_as_with_temp_flag(relation, sql, is_temporary)) }}
+{%- endmacro %}
+
+
+{#
     dbt-snowflake persists column descriptions with one
     `alter table ... alter col1 comment ..., col2 comment ...` statement,
     which fakesnow cannot parse; it accepts the same comments one column per

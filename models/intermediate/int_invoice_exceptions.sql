@@ -1,15 +1,30 @@
 -- Everything that blocks an invoice from NetSuite, one row per problem:
 -- invoice-level problems have a null line_item_id. Each row carries a detail
--- sentence that says what to fix and where.
+-- sentence that says what to fix and where. An invoice can have several rows,
+-- so no row key exists: the pre-hook deletes the rows of the invoices this
+-- run recomputes and their new rows are appended, on every warehouse.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_invoices('invoice_id') }}",
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
 
 {%- set customer_field = var('netsuite_customer_id_field') %}
 {%- set item_field = var('netsuite_item_id_field') %}
+{%- set window = downstream_window() %}
+{%- set is_changed = is_changed_invoice('invoice_id', window) %}
+{%- set lines_of_this_run = recomputed_in_this_run(ref('int_invoice_lines_enriched'), window) %}
 
 with
 
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
+    where {{ is_changed }}
 
 ),
 
@@ -21,6 +36,7 @@ lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
     where is_included and has_invalid_product_json
+        and {{ is_changed }} and {{ lines_of_this_run }}
 
     union all
 
@@ -28,6 +44,7 @@ lines as (
     where is_included
         and is_missing_item_mapping
         and not has_invalid_product_json
+        and {{ is_changed }} and {{ lines_of_this_run }}
 
     union all
 
@@ -36,6 +53,7 @@ lines as (
         and has_unsupported_credit_type
         and not has_invalid_product_json
         and not is_missing_item_mapping
+        and {{ is_changed }} and {{ lines_of_this_run }}
 
 ),
 

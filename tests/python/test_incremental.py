@@ -28,6 +28,7 @@ INCREMENTAL_MODELS = (
     "stg_metronome__line_items",
     "int_invoice_lines_enriched",
     "int_invoices_enriched",
+    "int_invoice_exceptions",
     "invoice_dispositions",
     "netsuite_invoice_lines",
     "netsuite_invoices",
@@ -190,7 +191,7 @@ def test_models_read_only_the_lines_written_in_their_invocation(runs: Incrementa
     )
     assert invocations == 1 + len(DELTAS)
     stamp_filter = re.compile(r"and recomputed_at = cast\('[0-9: .-]+' as timestamp\)")
-    for model in ("int_invoices_enriched", "netsuite_invoice_lines"):
+    for model in ("int_invoices_enriched", "int_invoice_exceptions", "netsuite_invoice_lines"):
         assert stamp_filter.search(runs.incremental_sql[model]), model
 
 
@@ -397,4 +398,4 @@ def test_a_watermark_table_without_staging_times_recomputes_every_invoice(
         " from main.metronome_netsuite_incremental_watermarks",
     )
     assert untouched == [(0,)]
-    assert recorded == [(6, 6)]
+    assert recorded == [(7, 7)]

@@ -354,6 +354,6 @@ def test_incremental_run_on_snowflake_after_a_delta_equals_a_full_build(builds: 
         (snowflake_dir / "target" / "compiled").rglob("netsuite_invoice_lines.sql")
     )
     assert "and recomputed_at = cast(" in compiled_lines.read_text(encoding="utf-8")
-    assert watermarks == [(6, 6, 6)]
+    assert watermarks == [(7, 7, 7)]
     for mart in MART_KEYS:
         assert_same_rows(mart, sf.fetch_duckdb_table(duckdb_path, mart), snowflake_marts[mart])
