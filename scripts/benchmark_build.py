@@ -14,15 +14,19 @@ layout (10 billing months, 10 lines per invoice), then, in one run on one machin
   also re-reads the base export's last deliveries; the run after delta 2 is like every
   later scheduled run, whose lookback re-reads the run before. Either recomputes only
   the invoices its delta changed. One run of a few seconds varies by more than a tenth
-  on a shared VM, so each is repeated (`--incremental-repeats`, default 3) on a copy
+  on a shared VM, so each is repeated (`--incremental-repeats`, default 5) on a copy
   of the warehouse as it was before the run, and the median is the figure.
+
+Every timed run starts after the disk has settled (`sync`): the warehouse copy, the
+generated files and the previous run's writes are on disk, so a run does not pay for
+writing back what came before it (its own commits' fsyncs would).
 
 It prints each figure and its ratio: full build / floor, incremental / full build. Seeds
 are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt figures.
 `--push-invoices N` also runs scripts/benchmark_push.py at N invoices and prints its lines.
 
 Usage: python scripts/benchmark_build.py [--sizes 100000,1000000,10000000]
-       [--workdir data/benchmark] [--incremental-repeats 3] [--push-invoices 50000]
+       [--workdir data/benchmark] [--incremental-repeats 5] [--push-invoices 50000]
 """
 
 from __future__ import annotations
@@ -99,7 +103,8 @@ def run_repeated(
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> Measured:
-    """Run `command` to completion; wall time and the child's own peak RSS."""
+    """Run `command` to completion, from a settled disk; wall time and the child's peak RSS."""
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -271,7 +276,7 @@ def main() -> None:
     parser.add_argument(
         "--incremental-repeats",
         type=int,
-        default=3,
+        default=5,
         help="times each incremental run is repeated from the same state (median reported)",
     )
     parser.add_argument("--push-invoices", type=int, default=0)
