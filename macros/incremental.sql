@@ -223,6 +223,12 @@
     recomputed). A model reads it once when compiled and its pre-hook reads
     it again, both before anything is written (the models downstream run
     after it), so they agree.
+
+    The same read tells which of the models this one reads were built
+    earlier in this dbt invocation ('built_in_this_invocation', as
+    watermark_key() names them): int_invoices_changed and the incremental
+    models it is built from. One query per watermark table, however many
+    times the model asks.
 #}
 {% macro downstream_window() -%}
     {%- if this is not none -%}
@@ -235,13 +241,35 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set models = project_models() -%}
-    {%- set incremental = [models[model.unique_id]] -%}
-    {%- for unique_id in downstream_models(model.unique_id, models) -%}
-        {%- if models[unique_id].config.materialized == 'incremental' -%}
-            {%- do incremental.append(models[unique_id]) -%}
-        {%- endif -%}
+    {%- set recomputing = [this] -%}
+    {%- for unique_id in downstream_models(model.unique_id, models)
+        if models[unique_id].config.materialized == 'incremental' -%}
+        {%- do recomputing.append(node_relation(models[unique_id])) -%}
     {%- endfor -%}
-    {{ return(window_literals(oldest_watermark_of_models(incremental))) }}
+    {%- set upstream = [ref('int_invoices_changed')] -%}
+    {%- for unique_id in model.depends_on.nodes
+        if unique_id in models and models[unique_id].config.materialized == 'incremental' -%}
+        {%- do upstream.append(node_relation(models[unique_id])) -%}
+    {%- endfor -%}
+    {%- set recorded = recorded_watermarks(recomputing + upstream) -%}
+    {%- set window = window_literals(oldest_window(recorded, recomputing)) -%}
+    {%- if window is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set built = [] -%}
+    {%- for key, record in recorded.items() if record.dbt_invocation_id == invocation_id -%}
+        {%- do built.append(key) -%}
+    {%- endfor -%}
+    {%- do window.update({'built_in_this_invocation': built}) -%}
+    {{ return(window) }}
+{%- endmacro %}
+
+
+{#- The relation of model graph node `node`. -#}
+{% macro node_relation(node) -%}
+    {{ return(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias
+    )) }}
 {%- endmacro %}
 
 
@@ -279,30 +307,60 @@
 
 
 {#-
-    The oldest window among the watermarks of `models` (graph nodes), each
-    read from the watermark table of its own schema, as oldest_watermark();
-    none when none of them has one.
+    Every watermark recorded in the watermark tables of the schemas of
+    `relations`, each as watermark_rows() gives it, keyed by watermark_key():
+    one query per table.
 -#}
-{% macro oldest_watermark_of_models(models) -%}
-    {%- set models_by_table = {} -%}
-    {%- for node in models -%}
-        {%- set table = watermark_table(node.database, node.schema) -%}
-        {%- do models_by_table.setdefault(table | string, {'table': table, 'names': []})
-            .names.append(node.alias) -%}
+{% macro recorded_watermarks(relations) -%}
+    {%- set tables = {} -%}
+    {%- for relation in relations -%}
+        {%- set table = watermark_table(relation.database, relation.schema) -%}
+        {%- do tables.update({table | string: table}) -%}
     {%- endfor -%}
-    {%- set windows = [] -%}
-    {%- for entry in models_by_table.values() -%}
-        {%- set window = oldest_watermark(entry.table, entry.names) -%}
-        {%- if window is not none -%}
-            {%- do windows.append(window) -%}
+    {%- set recorded = {} -%}
+    {%- for name, table in tables.items() -%}
+        {%- for record in watermark_rows(table, 'true') -%}
+            {%- do recorded.update({name ~ '/' ~ record.model_name: record}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(recorded) }}
+{%- endmacro %}
+
+
+{#- How recorded_watermarks() names the watermark of the model of `relation`. -#}
+{% macro watermark_key(relation) -%}
+    {{ return(
+        (watermark_table(relation.database, relation.schema) | string)
+        ~ '/' ~ relation.identifier
+    ) }}
+{%- endmacro %}
+
+
+{#-
+    The widest window among the watermarks `recorded` (recorded_watermarks())
+    for the models of `relations`: {'delivered_from': the earliest delivery
+    recorded, less the lookback, 'staged_after': the earliest staging time
+    recorded}, as timestamps. Models without both recorded are left out;
+    none when no model has them.
+-#}
+{% macro oldest_window(recorded, relations) -%}
+    {%- set found = [] -%}
+    {%- for relation in relations -%}
+        {%- set record = recorded.get(watermark_key(relation)) -%}
+        {%- if record is not none and record.exported_through is not none
+            and record.staged_through is not none -%}
+            {%- do found.append(record) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if windows | length == 0 -%}
+    {%- if found | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set lookback = modules.datetime.timedelta(
+        hours=var('metronome_incremental_lookback_hours') | int
+    ) -%}
     {{ return({
-        'delivered_from': windows | map(attribute='delivered_from') | min,
-        'staged_after': windows | map(attribute='staged_after') | min,
+        'delivered_from': (found | map(attribute='exported_through') | min) - lookback,
+        'staged_after': found | map(attribute='staged_through') | min,
     }) }}
 {%- endmacro %}
 
@@ -342,30 +400,6 @@
 {%- endmacro %}
 
 
-{#-
-    The widest window of the watermarks recorded in `table` for
-    `model_names`: {'delivered_from': the earliest delivery recorded, less
-    the lookback, 'staged_after': the earliest staging time recorded}, as
-    timestamps. Models without both recorded are left out; none when no
-    model has them.
--#}
-{% macro oldest_watermark(table, model_names) -%}
-    {%- set recorded = watermark_rows(
-        table, "model_name in ('" ~ model_names | join("', '") ~ "')"
-    ) | rejectattr('exported_through', 'none') | rejectattr('staged_through', 'none') | list -%}
-    {%- if recorded | length == 0 -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set lookback = modules.datetime.timedelta(
-        hours=var('metronome_incremental_lookback_hours') | int
-    ) -%}
-    {{ return({
-        'delivered_from': (recorded | map(attribute='exported_through') | min) - lookback,
-        'staged_after': recorded | map(attribute='staged_through') | min,
-    }) }}
-{%- endmacro %}
-
-
 {#
     int_invoices_changed: the window it lists invoices for, as
     downstream_window(): the widest window among the models built from
@@ -381,18 +415,9 @@
     {%- set models = [] -%}
     {%- for node in project_models().values()
         if model.unique_id in node.depends_on.nodes -%}
-        {%- do models.append(node) -%}
+        {%- do models.append(node_relation(node)) -%}
     {%- endfor -%}
-    {{ return(window_literals(oldest_watermark_of_models(models))) }}
-{%- endmacro %}
-
-
-{#-
-    True when int_invoices_changed was built by this dbt invocation, so it
-    lists the changes of every window this run reads.
--#}
-{% macro invoice_changes_are_current() -%}
-    {{ return(invoice_changes_of_this_invocation() is not none) }}
+    {{ return(window_literals(oldest_window(recorded_watermarks(models), models))) }}
 {%- endmacro %}
 
 
@@ -574,12 +599,13 @@
 {#
     Predicate on `invoice_id_column` that keeps the invoices this run has to
     recompute, given `window` from downstream_window(): all of them
-    when it is none.
+    when it is none. They come from int_invoices_changed when this
+    invocation built it, else from the staging tables themselves.
 #}
 {% macro is_changed_invoice(invoice_id_column, window) -%}
     {%- if window is none -%}
         true
-    {%- elif invoice_changes_are_current() -%}
+    {%- elif watermark_key(ref('int_invoices_changed')) in window.built_in_this_invocation -%}
         {{ invoice_id_column }} in (
             select invoice_id from {{ ref('int_invoices_changed') }}
             where last_staged_at > {{ window.staged_after }}
@@ -611,11 +637,12 @@
     is at least as old as this model's (downstream_window()), so it
     recomputed, and rewrote, every invoice this model recomputes. True when
     this model recomputes every invoice (`window` none) or the upstream model
-    was not built in this invocation.
+    was not built in this invocation. `relation` must be an incremental
+    model this one is built from (downstream_window() reads its watermark).
 #}
 {% macro recomputed_in_this_run(relation, window) -%}
-    {%- if window is not none and execute
-        and watermark_of_this_invocation(relation) is not none -%}
+    {%- if window is not none
+        and watermark_key(relation) in window.built_in_this_invocation -%}
         recomputed_at = {{ recomputation_time() }}
     {%- else -%}
         true

@@ -8,6 +8,9 @@ layout (10 billing months, 10 lines per invoice), then, in one run on one machin
 - times `scripts/benchmark_floor.sql`, the same transformation as one hand-tuned DuckDB
   script on the same files, in a child process of its own, and checks that its ready marts
   tie out with dbt's (invoice and line counts, total amount);
+- repeats both (`--full-repeats`, default 3), interleaved and each from an empty database,
+  so that a drift in the machine's speed over the minutes they take falls on both; the
+  median of each is its figure;
 - appends delta export 1 (about 1% of the invoices: new, corrected, voided, re-delivered)
   and times the incremental `dbt run --selector invoice_marts`; then the same for delta 2.
   The run after delta 1 is the first after the full build, and its staging lookback
@@ -26,7 +29,8 @@ are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt 
 `--push-invoices N` also runs scripts/benchmark_push.py at N invoices and prints its lines.
 
 Usage: python scripts/benchmark_build.py [--sizes 100000,1000000,10000000]
-       [--workdir data/benchmark] [--incremental-repeats 5] [--push-invoices 50000]
+       [--workdir data/benchmark] [--full-repeats 3] [--incremental-repeats 5]
+       [--push-invoices 50000]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +105,33 @@ def run_repeated(
     finally:
         snapshot.unlink()
     return Repeated(tuple(runs))
+
+
+def run_interleaved(
+    runs: dict[str, tuple[Callable[[], None], list[str]]],
+    env: dict[str, str],
+    repeats: int,
+) -> dict[str, Repeated]:
+    """Run each named command `repeats` times, interleaved, each after its `prepare` step.
+
+    Round k runs the commands in order when k is even and in reverse when it is odd
+    (A B, B A, A B, ...), so a drift of the machine's speed, or whatever one command
+    leaves in the page cache, falls on all of them alike. `prepare` resets what the
+    command starts from (an empty database) and is not timed.
+    """
+    names = list(runs)
+    measured: dict[str, list[Measured]] = {name: [] for name in names}
+    for repeat in range(repeats):
+        for name in names if repeat % 2 == 0 else reversed(names):
+            prepare, command = runs[name]
+            prepare()
+            measured[name].append(run_measured(command, env))
+    return {name: Repeated(tuple(measured[name])) for name in names}
+
+
+def remove_database(database: Path) -> None:
+    for path in (database, database.with_name(database.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> Measured:
@@ -194,8 +226,6 @@ def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
     variables = {**DEMO_VARS, "metronome_export_path": str(export_root)}
     warehouse = directory / "dbt.duckdb"
     floor_warehouse = directory / "floor.duckdb"
-    for path in (warehouse, floor_warehouse):
-        path.unlink(missing_ok=True)
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
@@ -204,16 +234,29 @@ def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
     }
     dbt = [bin_path("dbt"), "--quiet"]
     vars_json = json.dumps(variables)
-    run_measured([*dbt, "seed", "--vars", vars_json], env)
-    full = run_measured(
-        [*dbt, "run", "--selector", "invoice_marts", "--full-refresh", "--vars", vars_json], env
-    )
+
+    def empty_warehouse() -> None:
+        remove_database(warehouse)
+        run_measured([*dbt, "seed", "--vars", vars_json], env)
 
     script = directory / "floor.sql"
     script.write_text(floor_script(export_root, variables))
-    floor = run_measured(
-        [sys.executable, "-c", FLOOR_RUNNER, str(floor_warehouse), str(script)], env
-    )
+    builds = run_interleaved(
+        {
+            "floor": (
+                lambda: remove_database(floor_warehouse),
+                [sys.executable, "-c", FLOOR_RUNNER, str(floor_warehouse), str(script)],
+            ),
+            "full": (
+                empty_warehouse,
+                [*dbt, "run", "--selector", "invoice_marts", "--full-refresh",
+                 "--vars", vars_json],
+            ),
+        },
+        env,
+        args.full_repeats,
+    )  # fmt: skip
+    floor, full = builds["floor"], builds["full"]
 
     dbt_figures = tie_out(warehouse, "")
     floor_figures = tie_out(floor_warehouse, "floor_")
@@ -256,6 +299,8 @@ def benchmark_size(lines: int, workdir: Path, args: argparse.Namespace) -> None:
             f"  {label:30s}{measured.seconds:8.1f} s"
             f"   peak RSS {measured.peak_rss_mib:6.0f} MiB   {ratio}"
         )
+    print(f"  floor: median of {floor.spread()} s")
+    print(f"  full build: median of {full.spread()} s")
     for delta, incremental in zip(DELTAS, incremental_runs, strict=True):
         print(f"  incremental after delta {delta}: median of {incremental.spread()} s")
     for name, (invoices, line_count, total) in (("dbt", dbt_figures), ("floor", floor_figures)):
@@ -272,6 +317,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument(
         "--workdir", type=Path, default=PROJECT_DIR / "data" / "benchmark", help="scratch space"
+    )
+    parser.add_argument(
+        "--full-repeats",
+        type=int,
+        default=3,
+        help="times the floor and the full build each run, interleaved (medians reported)",
     )
     parser.add_argument(
         "--incremental-repeats",

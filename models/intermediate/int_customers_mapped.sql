@@ -1,10 +1,37 @@
+-- Each customer with its NetSuite mapping. Incremental: a run remaps the
+-- customers the export delivered since the newest delivery mapped (less the
+-- lookback), and every customer of the override seed, now or at the last
+-- run, so the mapping follows an override added, changed or removed at the
+-- next run.
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy=metronome_incremental_strategy(),
+        on_schema_change='fail',
+    )
+}}
+
 {%- set destination_field = var('billing_provider_destination_field') -%}
+{%- set window_start = staging_window_start() %}
 
 with
 
 customers as (
 
     select * from {{ ref('stg_metronome__customers') }}
+    {%- if window_start is not none %}
+    where {{ is_in_incremental_window('exported_at', window_start) }}
+        or customer_id in (
+            select metronome_customer_id
+            from {{ ref('netsuite_customer_mapping_overrides') }}
+        )
+        or customer_id in (
+            select customer_id from {{ this }}
+            where customer_mapping_source = 'override_seed'
+        )
+    {%- endif %}
 
 ),
 
@@ -21,6 +48,7 @@ custom_fields as (
         customer_name,
         environment_type,
         archived_at,
+        exported_at,
         custom_fields_json,
         {{ is_valid_json('custom_fields_json') }}
             as has_valid_custom_fields_json,
@@ -46,6 +74,7 @@ mapped as (
         custom_fields.customer_name,
         custom_fields.environment_type,
         custom_fields.archived_at,
+        custom_fields.exported_at,
         custom_fields.has_valid_custom_fields_json,
         custom_fields.billing_provider_destination,
         custom_fields.netsuite_customer_id_from_custom_fields,

@@ -289,18 +289,31 @@ class Table:
     rows: list[tuple[Any, ...]]
 
 
+# When a row was written (the dbt invocation that recomputed it) differs between two
+# builds by design; everything else must match.
+WRITE_TIME_COLUMNS = ("recomputed_at",)
+
+
+def without_write_times(columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> Table:
+    kept = [position for position, name in enumerate(columns) if name not in WRITE_TIME_COLUMNS]
+    return Table(
+        tuple(columns[position] for position in kept),
+        [tuple(row[position] for position in kept) for row in rows],
+    )
+
+
 def fetch_snowflake_table(connection: Any, name: str) -> Table:
     with contextlib.closing(connection.cursor()) as cursor:
         cursor.execute(f"select * from {DATABASE}.{MODEL_SCHEMA}.{name}")
         columns = tuple(column[0].lower() for column in cursor.description)
-        return Table(columns, [tuple(row) for row in cursor.fetchall()])
+        return without_write_times(columns, cursor.fetchall())
 
 
 def fetch_duckdb_table(duckdb_path: Path, name: str) -> Table:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         cursor = connection.execute(f"select * from main.{name}")
         columns = tuple(column[0].lower() for column in cursor.description)
-        return Table(columns, cursor.fetchall())
+        return without_write_times(columns, cursor.fetchall())
 
 
 def comparable(value: Any) -> tuple[str, Any]:

@@ -10,15 +10,16 @@
 }}
 
 {%- set window = downstream_window() %}
-{%- set is_changed = is_changed_invoice('invoice_id', window) %}
-{%- set is_changed_external_id = is_changed_invoice('external_id', window) %}
 
 with
 
+-- The lines of the invoices this run recomputes. The inner joins below keep
+-- the invoices and dispositions of these lines only: filtering those two as
+-- well would let the planner join all of them first, a million each.
 lines as (
 
     select * from {{ ref('int_invoice_lines_enriched') }}
-    where is_included and {{ is_changed }}
+    where is_included and {{ is_changed_invoice('invoice_id', window) }}
         and {{ recomputed_in_this_run(ref('int_invoice_lines_enriched'), window) }}
 
 ),
@@ -26,14 +27,13 @@ lines as (
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
-    where {{ is_changed }}
 
 ),
 
 dispositions as (
 
     select * from {{ ref('invoice_dispositions') }}
-    where disposition = 'ready' and {{ is_changed_external_id }}
+    where disposition = 'ready'
 
 ),
 
@@ -85,7 +85,8 @@ final as (
         customer_id as metronome_customer_id,
         product_id as metronome_product_id,
         item_mapping_source,
-        total_in_credit_units as amount_in_credit_units
+        total_in_credit_units as amount_in_credit_units,
+        {{ recomputation_time() }} as recomputed_at
 
     from ready_lines
 

@@ -12,29 +12,30 @@
 {%- set custom_form_id = var('netsuite_custom_form_id') %}
 {%- set subsidiary_id = var('netsuite_subsidiary_id') %}
 {%- set window = downstream_window() %}
-{%- set is_changed = is_changed_invoice('invoice_id', window) %}
-{%- set is_changed_external_id = is_changed_invoice('external_id', window) %}
 
 with
 
 invoices as (
 
     select * from {{ ref('int_invoices_enriched') }}
-    where {{ is_changed }}
 
 ),
 
 dispositions as (
 
     select * from {{ ref('invoice_dispositions') }}
-    where disposition = 'ready' and {{ is_changed_external_id }}
+    where disposition = 'ready'
 
 ),
 
+-- The lines of the invoices this run recomputes. The inner joins below keep
+-- the invoices and dispositions of these lines only: filtering those two as
+-- well would let the planner join all of them first, a million each.
 lines as (
 
     select * from {{ ref('netsuite_invoice_lines') }}
-    where {{ is_changed_external_id }}
+    where {{ is_changed_invoice('external_id', window) }}
+        and {{ recomputed_in_this_run(ref('netsuite_invoice_lines'), window) }}
 
 ),
 

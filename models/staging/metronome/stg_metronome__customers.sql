@@ -2,7 +2,9 @@ with
 
 source as (
 
-    select * from {{ source('metronome', 'customer') }}
+    select * from {{ newest_export_rows(
+        'customer', none, ['id', 'name', 'custom_fields', 'archived_at']
+    ) }}
 
 ),
 
@@ -22,25 +24,11 @@ renamed as (
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         {{ metronome_exported_at() }} as exported_at,
-        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
-        {{ metronome_transfer_order_key(['id', 'name', 'custom_fields', 'archived_at']) }}
-            as transfer_order_key
+        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at
 
     from source
     where id is not null
 
-),
-
-deduplicated as (
-
-    {{ latest_export_version('renamed', 'customer_id') }}
-
-),
-
-final as (
-
-    select * exclude (transfer_order_key) from deduplicated
-
 )
 
-select * from final
+select * from renamed

@@ -1,19 +1,24 @@
 {{
     config(
         materialized='incremental',
-        unique_key='line_item_id',
+        unique_key='line_item_key',
         incremental_strategy=metronome_incremental_strategy(),
         on_schema_change='fail',
     )
 }}
 
 {%- set window_start = staging_window_start() %}
+{#- What breaks ties between versions in warehouse tables, which have no file names. #}
+{%- set fingerprint_columns = [
+    'id', 'invoice_id', 'product_id', 'name', 'quantity', 'total', 'unit_price',
+    'pricing_group_values',
+] %}
 
 with
 
 source as (
 
-    select * from {{ metronome_export_rows('line_item', window_start) }}
+    select * from {{ newest_export_rows('line_item', window_start, fingerprint_columns) }}
 
 ),
 
@@ -21,6 +26,7 @@ renamed as (
 
     select
         cast(id as {{ dbt.type_string() }}) as line_item_id,
+        {{ staging_key('id') }} as line_item_key,
         cast(invoice_id as {{ dbt.type_string() }}) as invoice_id,
         cast(product_id as {{ dbt.type_string() }}) as product_id,
         cast(credit_type_id as {{ dbt.type_string() }}) as credit_type_id,
@@ -42,21 +48,18 @@ renamed as (
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         {{ metronome_exported_at() }} as exported_at,
         {{ staging_run_time() }} as staged_at,
-        {{ metronome_transfer_order_key([
-            'id', 'invoice_id', 'product_id', 'name', 'quantity', 'total',
-            'unit_price', 'pricing_group_values'
-        ]) }} as transfer_order_key
+        {{ metronome_transfer_order_key(fingerprint_columns) }} as transfer_order_key
 
     from source
     where id is not null
-        and {{ is_in_incremental_window(metronome_exported_at(), window_start) }}
 
 ),
 
-deduplicated as (
+-- Re-read versions that are not newer than the one staged are not written again.
+new_versions as (
 
-    {{ latest_export_version('renamed', 'line_item_id', window_start) }}
+    {{ newer_than_staged('renamed', 'line_item_key', window_start) }}
 
 )
 
-select * from deduplicated
+select * from new_versions

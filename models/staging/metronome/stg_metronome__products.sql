@@ -4,7 +4,9 @@ with
 
 source as (
 
-    select * from {{ source('metronome', 'product') }}
+    select * from {{ newest_export_rows(
+        'product', none, ['id', 'name', custom_fields_column, 'archived_at']
+    ) }}
 
 ),
 
@@ -16,26 +18,11 @@ renamed as (
         {{ json_as_text(custom_fields_column) }} as custom_fields_json,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         {{ metronome_exported_at() }} as exported_at,
-        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at,
-        {{ metronome_transfer_order_key(
-            ['id', 'name', custom_fields_column, 'archived_at']
-        ) }} as transfer_order_key
+        cast(archived_at as {{ dbt.type_timestamp() }}) as archived_at
 
     from source
     where id is not null
 
-),
-
-deduplicated as (
-
-    {{ latest_export_version('renamed', 'product_id') }}
-
-),
-
-final as (
-
-    select * exclude (transfer_order_key) from deduplicated
-
 )
 
-select * from final
+select * from renamed
