@@ -59,9 +59,7 @@
     {%- for node in project_models().values()
         if node.package_name == project_name
         and node.config.materialized == 'incremental' -%}
-        {%- set relation = load_relation(api.Relation.create(
-            database=node.database, schema=node.schema, identifier=node.alias
-        )) -%}
+        {%- set relation = load_relation(node_relation(node)) -%}
         {%- if relation is not none -%}
             {%- do shares.append(
                 "select 1 - cast((select count(*) from " ~ relation ~ ") as double)"

@@ -426,16 +426,7 @@
     as watermark_rows() gives it; none when this invocation did not build it.
 -#}
 {% macro invoice_changes_of_this_invocation() -%}
-    {{ return(watermark_of_this_invocation(ref('int_invoices_changed'))) }}
-{%- endmacro %}
-
-
-{#-
-    The watermark row the model of `relation` recorded in this dbt
-    invocation, as watermark_rows() gives it; none when this invocation did
-    not build it.
--#}
-{% macro watermark_of_this_invocation(relation) -%}
+    {%- set relation = ref('int_invoices_changed') -%}
     {%- set rows = watermark_rows(
         watermark_table(relation.database, relation.schema),
         "model_name = '" ~ relation.identifier ~ "'"

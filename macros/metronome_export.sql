@@ -131,13 +131,13 @@
     )
     {%- else -%}
     (
-        select *
-        from {{ rows }}
-        where {{ is_in_incremental_window(metronome_exported_at(), window_start) }}
-        qualify row_number() over (
-            partition by id
-            order by {{ newest_first }}
-        ) = 1
+        {{ deduplicate(
+            '(select * from ' ~ rows ~ ' where '
+                ~ is_in_incremental_window(metronome_exported_at(), window_start)
+                ~ ') as delivered',
+            partition_by='id',
+            order_by=newest_first,
+        ) }}
     )
     {%- endif -%}
 {%- endmacro %}

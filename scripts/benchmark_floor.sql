@@ -24,23 +24,24 @@ select * from read_csv('{seeds}/netsuite_item_mapping_overrides.csv', all_varcha
 
 -- Staging keeps the newest version of each id. Only the ids delivered more than once are
 -- ranked; their older versions are removed by position (file, row), as the models do.
+create or replace temp macro superseded_rows(files) as table
+select filename, file_row_number
+from read_parquet(files, union_by_name = true, filename = true, file_row_number = true)
+where id in (
+    select id from read_parquet(files, union_by_name = true)
+    group by id having count(*) > 1
+)
+qualify row_number() over (
+    partition by id order by updated_at desc nulls last, filename desc, file_row_number desc
+) > 1;
+
 create or replace temp table invoices as
 select
     id as invoice_id, customer_id, environment_type, upper(status) as invoice_status,
     try_cast(total as decimal(38, 10)) as total_cu, credit_type_id, credit_type_name,
     start_timestamp as period_start_at, end_timestamp as period_end_at, issued_at, updated_at
-from read_parquet('{export}/invoice/*/*.parquet', union_by_name = true, filename = true, file_row_number = true) as export_rows
-anti join (
-    select filename, file_row_number
-    from read_parquet('{export}/invoice/*/*.parquet', union_by_name = true, filename = true, file_row_number = true)
-    where id in (
-        select id from read_parquet('{export}/invoice/*/*.parquet', union_by_name = true)
-        group by id having count(*) > 1
-    )
-    qualify row_number() over (
-        partition by id order by updated_at desc nulls last, filename desc, file_row_number desc
-    ) > 1
-) as superseded using (filename, file_row_number)
+from read_parquet('{export}/invoice/*/*.parquet', union_by_name = true, filename = true, file_row_number = true)
+anti join superseded_rows('{export}/invoice/*/*.parquet') using (filename, file_row_number)
 where id is not null;
 
 create or replace temp table lines as
@@ -50,18 +51,8 @@ select
     try_cast(total as decimal(38, 10)) as total_cu,
     try_cast(unit_price as decimal(38, 10)) as unit_price_cu,
     group_key, group_value, pricing_group_values, starting_at
-from read_parquet('{export}/line_item/*/*.parquet', union_by_name = true, filename = true, file_row_number = true) as export_rows
-anti join (
-    select filename, file_row_number
-    from read_parquet('{export}/line_item/*/*.parquet', union_by_name = true, filename = true, file_row_number = true)
-    where id in (
-        select id from read_parquet('{export}/line_item/*/*.parquet', union_by_name = true)
-        group by id having count(*) > 1
-    )
-    qualify row_number() over (
-        partition by id order by updated_at desc nulls last, filename desc, file_row_number desc
-    ) > 1
-) as superseded using (filename, file_row_number)
+from read_parquet('{export}/line_item/*/*.parquet', union_by_name = true, filename = true, file_row_number = true)
+anti join superseded_rows('{export}/line_item/*/*.parquet') using (filename, file_row_number)
 where id is not null;
 
 create or replace temp table customers as
