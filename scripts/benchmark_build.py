@@ -86,6 +86,11 @@ class Repeated:
         return ", ".join(f"{run.seconds:.1f}" for run in self.runs)
 
 
+def remove_database(database: Path) -> None:
+    for path in (database, database.with_name(database.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
 def run_repeated(
     command: list[str], env: dict[str, str], warehouse: Path, repeats: int
 ) -> Repeated:
@@ -99,7 +104,7 @@ def run_repeated(
     try:
         for repeat in range(repeats):
             if repeat:
-                warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
+                remove_database(warehouse)
                 shutil.copyfile(snapshot, warehouse)
             runs.append(run_measured(command, env))
     finally:
@@ -127,11 +132,6 @@ def run_interleaved(
             prepare()
             measured[name].append(run_measured(command, env))
     return {name: Repeated(tuple(measured[name])) for name in names}
-
-
-def remove_database(database: Path) -> None:
-    for path in (database, database.with_name(database.name + ".wal")):
-        path.unlink(missing_ok=True)
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> Measured:
