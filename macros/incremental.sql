@@ -16,7 +16,10 @@
        deduplicates them together with the rows it already keeps for the same
        ids, so a stale re-delivery never replaces a newer version. Only rows
        that are new, or newer than the version held, are written (and
-       stamped): re-reading the lookback changes nothing downstream.
+       stamped): re-reading the lookback changes nothing downstream. From the
+       object-storage export it opens only the files of that window it holds
+       no row of (metronome_export_rows()): the files that landed late, not
+       the ones it has staged.
     2. Downstream, an invoice is recomputed when anything it is built from
        changed since the model, or the incremental model built from it that
        is furthest behind, last ran: its own row or one of its lines was

@@ -11,10 +11,16 @@
 #}
 {% macro metronome_transfer_order_key(content_columns) -%}
     {%- if var('metronome_export_path') -%}
-        coalesce({{ regexp_capture('filename', '_([0-9]{14})[.]parquet$') }}, '') || filename
+        {{ export_file_order_key('filename') }}
     {%- else -%}
         {{ row_fingerprint(content_columns) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The transfer order key of the rows of export file `file_name`. -#}
+{% macro export_file_order_key(file_name) -%}
+    coalesce({{ regexp_capture(file_name, '_([0-9]{14})[.]parquet$') }}, '') || {{ file_name }}
 {%- endmacro %}
 
 
@@ -61,6 +67,14 @@
     not prune files on an expression of `filename` by itself). Otherwise, and
     on a full build, this is the source itself. Read from files, every row
     also carries its position: `filename` and `file_row_number`.
+
+    Of the files in the window, those the model already holds a row of are
+    not opened again: the run that staged such a file read all of it, and
+    every row of it that the model does not hold lost to a newer version, so
+    reading it again would write nothing. (Export files are written once
+    under a new name per transfer; the lookback is for files that land late,
+    and those have no row held.) Without this every run would open again
+    the files the run before it read.
 #}
 {% macro metronome_export_rows(table_name, window_start) -%}
     {%- set relation = source('metronome', table_name) -%}
@@ -69,9 +83,12 @@
     {%- endif -%}
     {%- set pattern = var('metronome_export_path') ~ '/' ~ table_name ~ '/*/*.parquet' -%}
     {%- set delivered_files = run_query(
-        "select file from glob('" ~ pattern ~ "') where "
+        "select file from glob('" ~ pattern ~ "') as delivered where "
         ~ is_in_incremental_window(metronome_exported_at_of_file('file'), window_start)
-        ~ " order by file"
+        ~ " and not exists (select 1 from " ~ this ~ " as held where "
+        ~ is_in_incremental_window('held.exported_at', window_start)
+        ~ " and held.transfer_order_key = " ~ export_file_order_key('delivered.file')
+        ~ ") order by file"
     ).columns[0].values() | map('replace', "'", "''") | list -%}
     {%- if delivered_files | length == 0 -%}
         {{ return('(select * from ' ~ relation ~ ' where false)') }}

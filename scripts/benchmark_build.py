@@ -13,12 +13,12 @@ layout (10 billing months, 10 lines per invoice), then, in one run on one machin
   median of each is its figure;
 - appends delta export 1 (about 1% of the invoices: new, corrected, voided, re-delivered)
   and times the incremental `dbt run --selector invoice_marts`; then the same for delta 2.
-  The run after delta 1 is the first after the full build, and its staging lookback
-  also re-reads the base export's last deliveries; the run after delta 2 is like every
-  later scheduled run, whose lookback re-reads the run before. Either recomputes only
-  the invoices its delta changed. One run of a few seconds varies by more than a tenth
-  on a shared VM, so each is repeated (`--incremental-repeats`, default 5) on a copy
-  of the warehouse as it was before the run, and the median is the figure.
+  The run after delta 1 is the first after the full build; the run after delta 2 is
+  like every later scheduled run. Either opens only the export files its delta added
+  and recomputes only the invoices its delta changed. One run of a few seconds varies
+  by more than a tenth on a shared VM, so each is repeated (`--incremental-repeats`,
+  default 5) on a copy of the warehouse as it was before the run, and the median is
+  the figure.
 
 Every timed run starts after the disk has settled (`sync`): the warehouse copy, the
 generated files and the previous run's writes are on disk, so a run does not pay for
@@ -56,9 +56,7 @@ from run_demo import DEMO_VARS, bin_path  # noqa: E402
 MONTHS = 10
 LINES_PER_INVOICE = 10
 FLOOR_SQL = SCRIPTS_DIR / "benchmark_floor.sql"
-# Delta 1 is the first run after the full build: its lookback also re-reads the base
-# export's last deliveries. Delta 2 is a run like every later one: its lookback
-# re-reads the run before.
+# Delta 1 is the first run after the full build; delta 2 is a run like every later one.
 DELTAS = (1, 2)
 
 

@@ -14,7 +14,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -59,6 +59,9 @@ class IncrementalRuns:
     downstream_behind: Path
     # The SQL the last incremental run executed, by model name.
     incremental_sql: dict[str, str]
+    # The export's files before the last delta, and the files the last delta added.
+    files_before_last_delta: frozenset[Path]
+    last_delta_files: frozenset[Path]
 
 
 def dbt(warehouse: Path, export_root: Path, command: str, *arguments: str) -> str:
@@ -104,8 +107,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
     dbt(downstream_behind, export_root, "run", "--select", "+int_invoice_lines_enriched")
     output = dbt(incremental, export_root, "build")
     for number in DELTAS[1:]:
+        files_before_last_delta = frozenset(export_root.rglob("*.parquet"))
         append_delta(export_root, number, expected)
         output = dbt(incremental, export_root, "build")
+    last_delta_files = frozenset(export_root.rglob("*.parquet")) - files_before_last_delta
     incremental_sql = executed_sql()
     dbt(downstream_behind, export_root, "run", "--select", "+netsuite_invoices")
 
@@ -124,6 +129,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRuns]:
         export_root,
         downstream_behind,
         incremental_sql,
+        files_before_last_delta,
+        last_delta_files,
     )
 
 
@@ -205,6 +212,30 @@ def test_models_read_only_the_lines_written_in_their_invocation(runs: Incrementa
         assert stamp_filter.search(runs.incremental_sql[model]), model
 
 
+def transfer_time(path: Path) -> datetime:
+    """The transfer time in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`)."""
+    return datetime.strptime(path.stem.rsplit("_", 1)[1], "%Y%m%d%H%M%S")
+
+
+@pytest.mark.parametrize(
+    ("model", "table"),
+    [("stg_metronome__invoices", "invoice"), ("stg_metronome__line_items", "line_item")],
+)
+def test_staging_opens_only_the_files_of_its_window_it_holds_no_row_of(
+    runs: IncrementalRuns, model: str, table: str
+) -> None:
+    earlier = [path for path in runs.files_before_last_delta if path.parts[-3] == table]
+    new = {str(path) for path in runs.last_delta_files if path.parts[-3] == table}
+    window_start = max(map(transfer_time, earlier)) - timedelta(hours=LOOKBACK_HOURS)
+    staged_before = {str(path) for path in earlier if transfer_time(path) >= window_start}
+    # The last run's lookback window covers files the run before it staged ...
+    assert staged_before
+    assert new
+    # ... and of its window it opens only the files the last delta added.
+    opened = set(re.findall(r"'([^']+[.]parquet)'", runs.incremental_sql[model]))
+    assert opened == new
+
+
 def test_downstream_marts_equal_full_refresh(runs: IncrementalRuns) -> None:
     for model in (
         "netsuite_invoice_exceptions",
@@ -255,8 +286,8 @@ def test_incremental_run_recomputes_only_changed_invoices(runs: IncrementalRuns)
     # was delivered from the run's window on (the base export's newest delivery less
     # the lookback), or whose customer or product is in a mapping override seed. The
     # delta's stale line version loses to the kept one, so its invoice is not among
-    # them; nor are the invoices of the base export's last deliveries, which the
-    # lookback re-read.
+    # them; nor are the invoices of the base export's last deliveries, which are in
+    # the lookback window (staging does not open their files again).
     window_start = runs.base_exported_through - timedelta(hours=LOOKBACK_HOURS)
     staged_after = runs.base_staged_through
     expected = {
