@@ -25,7 +25,8 @@ generated files and the previous run's writes are on disk, so a run does not pay
 writing back what came before it (its own commits' fsyncs would).
 
 It prints each figure and its ratio: full build / floor, incremental / full build. Seeds
-are loaded before the timings; dbt's own start-up (about 3 s) is inside the dbt figures.
+are loaded before the timings; dbt's own start-up and shutdown (about 4 s) are inside
+the dbt figures.
 `--push-invoices N` also runs scripts/benchmark_push.py at N invoices and prints its lines.
 
 Usage: python scripts/benchmark_build.py [--sizes 100000,1000000,10000000]
