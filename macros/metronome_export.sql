@@ -20,7 +20,13 @@
 
 {#- The transfer order key of the rows of export file `file_name`. -#}
 {% macro export_file_order_key(file_name) -%}
-    coalesce({{ regexp_capture(file_name, '_([0-9]{14})[.]parquet$') }}, '') || {{ file_name }}
+    coalesce({{ export_file_transfer_stamp(file_name) }}, '') || {{ file_name }}
+{%- endmacro %}
+
+
+{#- The transfer stamp in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`), as text. -#}
+{% macro export_file_transfer_stamp(file_name) -%}
+    {{ regexp_capture(file_name, '_([0-9]{14})[.]parquet$') }}
 {%- endmacro %}
 
 
@@ -50,12 +56,9 @@
 {%- endmacro %}
 
 
-{#- The transfer time in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`). -#}
+{#- The transfer time in an export file's name, as a timestamp. -#}
 {% macro metronome_exported_at_of_file(file_name) -%}
-    strptime(
-        {{ regexp_capture(file_name, '_([0-9]{14})[.]parquet$') }},
-        '%Y%m%d%H%M%S'
-    )
+    strptime({{ export_file_transfer_stamp(file_name) }}, '%Y%m%d%H%M%S')
 {%- endmacro %}
 
 
