@@ -38,17 +38,23 @@ def delivery_files(root: Path, table: str, delivery: Delivery) -> list[Path]:
     return sorted(directory.glob(f"*_{delivery.transfer_at:%Y%m%d%H%M%S}.parquet"))
 
 
+def transfer_time(path: Path) -> datetime | None:
+    """The transfer time in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`), UTC."""
+    match = _TRANSFER_STAMP.search(path.name)
+    if match is None:
+        return None
+    return datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
 def latest_transfer(root: Path) -> datetime | None:
     """The newest transfer timestamp of any file under the five table folders."""
-    stamps = [
-        match[1]
+    times = [
+        transferred_at
         for table in TABLE_NAMES
         for path in (root / table).glob("dt=*/*.parquet")
-        if (match := _TRANSFER_STAMP.search(path.name)) is not None
+        if (transferred_at := transfer_time(path)) is not None
     ]
-    if not stamps:
-        return None
-    return datetime.strptime(max(stamps), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return max(times, default=None)
 
 
 def reset_tables(root: Path) -> None:

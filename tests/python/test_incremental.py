@@ -14,13 +14,14 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from dbt_project import append_delta, generate_export, run_dbt_or_fail
 from run_demo import PROJECT_DIR, demo_vars
+from sample_export.writer import transfer_time
 
 DELTAS = (1, 2)
 # The models that recompute whole invoices, each recording a watermark.
@@ -210,11 +211,6 @@ def test_models_read_only_the_lines_written_in_their_invocation(runs: Incrementa
         "netsuite_invoices",
     ):
         assert stamp_filter.search(runs.incremental_sql[model]), model
-
-
-def transfer_time(path: Path) -> datetime:
-    """The transfer time in an export file's name (`<part>_<YYYYMMDDHHMMSS>.parquet`)."""
-    return datetime.strptime(path.stem.rsplit("_", 1)[1], "%Y%m%d%H%M%S")
 
 
 @pytest.mark.parametrize(
